@@ -1,0 +1,1 @@
+"""The chat service: a FastAPI app over agent_lib."""
