@@ -3,7 +3,7 @@
     python tools/servers.py start   # prints `export NAME=value` lines for the shell
     python tools/servers.py stop
 
-Each server gets a free loopback port; pids and logs live in `.run/servers/`.
+Each server gets a free loopback port; pids and logs live in `.run/servers/` ($SERVERS_DIR overrides).
 A missing Redis is installed from Debian's packages; a missing Firestore emulator is an error.
 """
 
@@ -20,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-RUN_DIR = Path(__file__).resolve().parent.parent / ".run" / "servers"
+RUN_DIR = Path(os.environ.get("SERVERS_DIR") or Path(__file__).resolve().parent.parent / ".run" / "servers")
 STATE = RUN_DIR / "state.json"
 PROJECT = "agent-workspace-test"
 

@@ -34,7 +34,7 @@ fi
 
 step "nbdev_test (all notebooks, integration cells included)" nbdev_test --flags integration --do_print
 step "nbval (stored outputs of docs notebooks)" pytest_run -q --nbval nbs/*.ipynb
-step "pytest (service, infra)" pytest_run -q service/tests $(ls -d infra/tests 2>/dev/null)
+step "pytest (agent_lib, service, infra)" pytest_run -q tests service/tests $(ls -d infra/tests 2>/dev/null)
 
 echo; echo "make test took $(( $(date +%s) - start ))s"
 [ "$failed" -ne 0 ] && printf 'failed step: %s\n' "${failures[@]}"
