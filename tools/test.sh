@@ -21,6 +21,8 @@ pytest_run() {  # pytest exits 5 when it collected nothing: a missing test file 
 }
 
 step "ruff (service, infra, tools)" bash -c 'ruff check service infra tools && ruff format --check service infra tools'
+step "actionlint (.github/workflows)" bash tools/lint_workflows.sh
+step "hadolint (every Dockerfile)" bash tools/lint_dockerfiles.sh
 step "notebooks clean and agent_lib in sync" bash tools/check_nbs.sh
 
 # Real servers for everything below; stopped on exit.

@@ -1,0 +1,463 @@
+"""The dev and prod stacks, as declared by infra/__main__.py under Pulumi mocks (see infra_mocks.py).
+
+Each assertion is about a property that matters in production: the GPU, where secrets come from, who may
+use the WIF provider, who can reach what, and that dev and prod differ exactly as their stack files say.
+"""
+
+import re
+
+import pytest
+
+import config
+from infra_mocks import Deployment, deploy, stack_config
+
+SERVICE = "gcp:cloudrunv2/service:Service"
+INVOKER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+DOMAIN = "gcp:cloudrun/domainMapping:DomainMapping"
+SECRET = "gcp:secretmanager/secret:Secret"
+SECRET_VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
+SECRET_READER = "gcp:secretmanager/secretIamMember:SecretIamMember"
+ACCOUNT = "gcp:serviceaccount/account:Account"
+ACCOUNT_IAM = "gcp:serviceaccount/iAMMember:IAMMember"
+PROJECT_IAM = "gcp:projects/iAMMember:IAMMember"
+REPO_IAM = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember"
+POOL = "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"
+PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+REDIS = "gcp:redis/instance:Instance"
+FIRESTORE = "gcp:firestore/database:Database"
+INDEX = "gcp:vertex/aiIndex:AiIndex"
+ENDPOINT = "gcp:vertex/aiIndexEndpoint:AiIndexEndpoint"
+DEPLOYED_INDEX = "gcp:vertex/aiIndexEndpointDeployedIndex:AiIndexEndpointDeployedIndex"
+API = "gcp:projects/service:Service"
+NETWORK = "gcp:compute/network:Network"
+SUBNET = "gcp:compute/subnetwork:Subnetwork"
+
+
+def cfg(d: Deployment, key: str):
+    """The stack's value for agent-workspace:`key`: its YAML, else the environment's default."""
+    raw = d.config.get(f"agent-workspace:{key}")
+    default = config.DEFAULTS[d.stack][key]
+    if raw is None:
+        return default
+    return {"true": True, "false": False}[raw] if isinstance(default, bool) else type(default)(raw)
+
+
+def agent(d: Deployment):
+    return d.one(SERVICE, "agent-service")
+
+
+def dashboard(d: Deployment):
+    return d.one(SERVICE, "dashboard-service")
+
+
+def container(service) -> dict:
+    (c,) = service.inputs["template"]["containers"]
+    return c
+
+
+def envs(service) -> dict[str, dict]:
+    return {e["name"]: e for e in container(service)["envs"]}
+
+
+def plain_env(service) -> dict[str, str]:
+    return {k: e["value"] for k, e in envs(service).items() if "valueSource" not in e}
+
+
+def secret_env(service) -> dict[str, str]:
+    return {k: e["valueSource"]["secretKeyRef"]["secret"] for k, e in envs(service).items() if "valueSource" in e}
+
+
+def gib(memory: str) -> float:
+    n, unit = re.fullmatch(r"(\d+)(Gi|Mi)", memory).groups()
+    return int(n) / (1 if unit == "Gi" else 1024)
+
+
+# --- the GPU -------------------------------------------------------------------------------------------------
+
+
+def test_agent_runs_on_one_nvidia_l4_with_the_cpu_and_memory_it_requires(deployment):
+    t = agent(deployment).inputs["template"]
+    res = container(agent(deployment))["resources"]
+    assert t["nodeSelector"] == {"accelerator": "nvidia-l4"}
+    assert res["limits"]["nvidia.com/gpu"] == "1"
+    assert res["limits"]["cpu"] == cfg(deployment, "agentCpu") and int(res["limits"]["cpu"]) >= 4
+    assert res["limits"]["memory"] == cfg(deployment, "agentMemory") and gib(res["limits"]["memory"]) >= 16
+    assert res["cpuIdle"] is False, "GPU instances need always-allocated CPU (no throttling between requests)"
+    assert res["startupCpuBoost"] is True
+    assert t["gpuZonalRedundancyDisabled"] is (not cfg(deployment, "gpuZonalRedundancy"))
+    assert t["executionEnvironment"] == "EXECUTION_ENVIRONMENT_GEN2"
+
+
+def test_only_the_agent_gets_a_gpu(deployment):
+    t = dashboard(deployment).inputs["template"]
+    assert "nodeSelector" not in t and "gpuZonalRedundancyDisabled" not in t
+    assert "nvidia.com/gpu" not in container(dashboard(deployment))["resources"]["limits"]
+    assert container(dashboard(deployment))["resources"]["cpuIdle"] is True  # request-based billing
+
+
+def test_agent_waits_for_readyz_and_keeps_concurrency_low_for_streaming(deployment):
+    t = agent(deployment).inputs["template"]
+    probe = container(agent(deployment))["startupProbe"]
+    assert probe["httpGet"] == {"path": "/readyz", "port": 8080}
+    assert container(agent(deployment))["ports"] == {"containerPort": 8080}
+    assert probe["failureThreshold"] * probe["periodSeconds"] == cfg(deployment, "agentStartupTimeoutS")
+    assert probe["failureThreshold"] * probe["periodSeconds"] <= config.GPU_MAX_STARTUP_S
+    assert probe["timeoutSeconds"] <= probe["periodSeconds"]
+    assert t["maxInstanceRequestConcurrency"] == cfg(deployment, "agentConcurrency") <= 16
+    assert t["timeout"] == f"{cfg(deployment, 'agentRequestTimeoutS')}s"
+
+
+def test_scaling_follows_the_stack_config(deployment):
+    for svc, prefix in ((agent(deployment), "agent"), (dashboard(deployment), "dashboard")):
+        scaling = svc.inputs["template"]["scaling"]
+        assert scaling["minInstanceCount"] == cfg(deployment, f"{prefix}MinInstances")
+        assert scaling["maxInstanceCount"] == cfg(deployment, f"{prefix}MaxInstances")
+
+
+def test_dev_and_prod_differ_as_configured(dev, prod):
+    def observed(d: Deployment) -> dict:
+        a, res = agent(d).inputs, container(agent(d))["resources"]["limits"]
+        r = d.one(REDIS, "redis-instance").inputs
+        return {
+            "agentMinInstances": a["template"]["scaling"]["minInstanceCount"],
+            "agentMaxInstances": a["template"]["scaling"]["maxInstanceCount"],
+            "agentCpu": res["cpu"],
+            "agentMemory": res["memory"],
+            "gpuZonalRedundancy": not a["template"]["gpuZonalRedundancyDisabled"],
+            "agentIngress": {v: k for k, v in config.INGRESS.items()}[a["ingress"]],
+            "dashboardPublic": any(i.inputs["name"] == "dashboard-" + d.stack for i in d.all(INVOKER)),
+            "redisTier": r["tier"],
+            "redisMemoryGb": r["memorySizeGb"],
+            "vertexEnabled": len(d.all(INDEX)) == 1,
+            "deletionProtection": a["deletionProtection"],
+        }
+
+    dev_seen, prod_seen = observed(dev), observed(prod)
+    for key in dev_seen:
+        assert dev_seen[key] == cfg(dev, key), key
+        assert prod_seen[key] == cfg(prod, key), key
+        assert dev_seen[key] != prod_seen[key], f"{key} is the same in dev and prod"
+    assert dev_seen["agentMinInstances"] == 0, "dev scales to zero"
+    assert dev.config["gcp:project"] != prod.config["gcp:project"]
+
+
+# --- secrets ---------------------------------------------------------------------------------------------------
+
+
+def test_secrets_are_secret_manager_references_never_plain_values(deployment):
+    secret_ids = {s.inputs["secretId"] for s in deployment.all(SECRET)}
+    assert deployment.all(SECRET_VERSION) == [], "secret values are added with gcloud, never held by Pulumi"
+    for svc, names in ((agent(deployment), config.AGENT_SECRETS), (dashboard(deployment), config.DASHBOARD_SECRETS)):
+        refs = secret_env(svc)
+        assert set(refs) == set(names)
+        for name in names:
+            e = envs(svc)[name]
+            assert "value" not in e, f"{name} must not be a plain env value"
+            assert e["valueSource"]["secretKeyRef"]["version"] == "latest"
+            assert refs[name] in secret_ids
+    expected = {"ENVIRONMENT", "GOOGLE_CLOUD_PROJECT", "REDIS_URL", "FIRESTORE_DATABASE"}
+    if cfg(deployment, "vertexEnabled"):
+        expected |= {"VERTEX_INDEX", "VERTEX_INDEX_ENDPOINT", "VERTEX_DEPLOYED_INDEX_ID"}
+    assert set(plain_env(agent(deployment))) == expected
+    assert set(plain_env(dashboard(deployment))) == {"API_BASE_URL", "ENVIRONMENT"}
+
+
+def test_each_secret_is_readable_only_by_the_service_that_mounts_it(deployment):
+    readers: dict[str, set[str]] = {}
+    for b in deployment.all(SECRET_READER):
+        assert b.inputs["role"] == "roles/secretmanager.secretAccessor"
+        readers.setdefault(b.inputs["secretId"], set()).add(b.inputs["member"])
+    mounted = {}
+    for svc in (agent(deployment), dashboard(deployment)):
+        for secret in secret_env(svc).values():
+            mounted[secret] = {f"serviceAccount:{svc.inputs['template']['serviceAccount']}"}
+    assert readers == mounted
+    granted = {b.inputs["role"] for b in deployment.all(PROJECT_IAM)}
+    assert not granted & {"roles/secretmanager.secretAccessor", "roles/owner", "roles/editor"}
+
+
+# --- identities ------------------------------------------------------------------------------------------------
+
+
+def test_every_service_runs_as_its_own_service_account(deployment):
+    emails = {a.state["email"]: a for a in deployment.all(ACCOUNT)}
+    used = [s.inputs["template"]["serviceAccount"] for s in deployment.all(SERVICE)]
+    assert len(used) == 2 and len(set(used)) == 2
+    for email in used:
+        assert email in emails, "a service runs as an account this program created"
+        assert "-compute@developer" not in email
+    assert deployment.exports["agentServiceAccount"] == agent(deployment).inputs["template"]["serviceAccount"]
+    assert deployment.exports["dashboardServiceAccount"] == dashboard(deployment).inputs["template"]["serviceAccount"]
+
+
+def test_runtime_accounts_hold_only_the_roles_their_service_needs(deployment):
+    roles: dict[str, set[str]] = {}
+    for b in deployment.all(PROJECT_IAM):
+        roles.setdefault(b.inputs["member"].removeprefix("serviceAccount:"), set()).add(b.inputs["role"])
+    base = {"roles/logging.logWriter", "roles/monitoring.metricWriter"}
+    vertex = {"roles/aiplatform.user"} if cfg(deployment, "vertexEnabled") else set()
+    agent_roles = base | {"roles/datastore.user", "roles/cloudtrace.agent"} | vertex
+    assert roles[deployment.exports["agentServiceAccount"]] == agent_roles
+    assert roles[deployment.exports["dashboardServiceAccount"]] == base
+    assert deployment.exports["imagePusherServiceAccount"] not in roles, "the pusher has no project-wide role"
+    assert roles[deployment.exports["deployerServiceAccount"]] == set(config.DEPLOYER_ROLES)
+
+
+def test_wif_provider_trusts_only_this_repository(deployment):
+    repo = deployment.config["agent-workspace:githubRepository"]
+    p = deployment.one(PROVIDER, "github-provider").inputs
+    assert p["oidc"] == {"issuerUri": "https://token.actions.githubusercontent.com"}
+    assert p["attributeCondition"] == f"assertion.repository == '{repo}'"
+    assert p["attributeMapping"]["attribute.repository"] == "assertion.repository"
+    assert p["attributeMapping"]["attribute.ref"] == "assertion.ref"
+    assert deployment.exports["workloadIdentityProvider"] == deployment.one(PROVIDER, "github-provider").state["name"]
+
+
+def test_only_the_deploy_branch_can_impersonate_the_ci_accounts(deployment):
+    pool = deployment.one(POOL, "github-pool").state["name"]
+    branch = cfg(deployment, "deployBranch")
+    wif = [b for b in deployment.all(ACCOUNT_IAM) if b.inputs["role"] == "roles/iam.workloadIdentityUser"]
+    targets = {b.inputs["serviceAccountId"].rsplit("/", 1)[1] for b in wif}
+    assert targets == {deployment.exports["imagePusherServiceAccount"], deployment.exports["deployerServiceAccount"]}
+    for b in wif:
+        assert b.inputs["member"] == f"principalSet://iam.googleapis.com/{pool}/attribute.ref/refs/heads/{branch}"
+    assert branch == {"dev": "develop", "prod": "main"}[deployment.stack]
+
+
+def test_the_pusher_can_only_write_images_to_this_stacks_repository(deployment):
+    (b,) = deployment.all(REPO_IAM)
+    repo = deployment.one("gcp:artifactregistry/repository:Repository", "registry-docker")
+    assert b.inputs["repository"] == repo.state["name"] and b.inputs["role"] == "roles/artifactregistry.writer"
+    assert b.inputs["member"] == f"serviceAccount:{deployment.exports['imagePusherServiceAccount']}"
+    actas = {
+        b.inputs["serviceAccountId"].rsplit("/", 1)[1]
+        for b in deployment.all(ACCOUNT_IAM)
+        if b.inputs["role"] == "roles/iam.serviceAccountUser"
+    }
+    assert actas == {deployment.exports["agentServiceAccount"], deployment.exports["dashboardServiceAccount"]}
+
+
+# --- who can reach what --------------------------------------------------------------------------------------
+
+
+def _public_grants(value, path="") -> list[str]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _public_grants(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _public_grants(v, f"{path}[{i}]")]
+    return [path] if value in ("allUsers", "allAuthenticatedUsers") else []
+
+
+def test_public_access_exists_only_where_the_stack_says(deployment):
+    public = {i.inputs["name"] for i in deployment.all(INVOKER) if i.inputs["member"] == "allUsers"}
+    expected = {f"agent-{deployment.stack}"} if cfg(deployment, "agentPublic") else set()
+    expected |= {f"dashboard-{deployment.stack}"} if cfg(deployment, "dashboardPublic") else set()
+    assert public == expected
+    for i in deployment.all(INVOKER):
+        assert i.inputs["role"] == "roles/run.invoker"
+    grants = [f"{r.name}{p}" for r in deployment.resources if r.typ != INVOKER for p in _public_grants(r.inputs)]
+    assert grants == [], "no other resource is opened to allUsers / allAuthenticatedUsers"
+    assert agent(deployment).inputs["ingress"] == config.INGRESS[cfg(deployment, "agentIngress")]
+    assert dashboard(deployment).inputs["ingress"] == config.INGRESS[cfg(deployment, "dashboardIngress")]
+
+
+def test_prod_agent_is_internal_and_the_dashboard_reaches_it_through_the_vpc(prod, dev):
+    assert agent(prod).inputs["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    subnet = prod.one(SUBNET, "network-subnet")
+    vpc = dashboard(prod).inputs["template"]["vpcAccess"]
+    assert vpc["egress"] == "ALL_TRAFFIC"  # requests to run.app then leave through the VPC and count as internal
+    assert vpc["networkInterfaces"] == agent(prod).inputs["template"]["vpcAccess"]["networkInterfaces"]
+    assert vpc["networkInterfaces"][0]["subnetwork"].endswith(f"/subnetworks/{subnet.inputs['name']}")
+    assert subnet.inputs["privateIpGoogleAccess"] is True
+    assert plain_env(dashboard(prod))["API_BASE_URL"] == prod.exports["agentUrl"]
+    # dev's agent is open to the developer (API keys still required), so its dashboard needs no VPC
+    assert agent(dev).inputs["ingress"] == "INGRESS_TRAFFIC_ALL"
+    assert "vpcAccess" not in dashboard(dev).inputs["template"]
+    assert plain_env(dashboard(dev))["API_BASE_URL"] == dev.exports["agentUrl"]
+
+
+# --- memory engines ---------------------------------------------------------------------------------------------
+
+
+def test_redis_is_an_lru_cache_on_the_private_network(deployment):
+    r = deployment.one(REDIS, "redis-instance")
+    network = deployment.one(NETWORK, "network-vpc").inputs["name"]
+    assert r.inputs["redisConfigs"] == {"maxmemory-policy": "allkeys-lru"}
+    assert r.inputs["authorizedNetwork"].endswith(f"/networks/{network}")
+    assert r.inputs["connectMode"] == "DIRECT_PEERING"
+    assert (r.inputs["tier"], r.inputs["memorySizeGb"]) == (
+        cfg(deployment, "redisTier"),
+        cfg(deployment, "redisMemoryGb"),
+    )
+    assert plain_env(agent(deployment))["REDIS_URL"] == f"redis://{r.state['host']}:{r.state['port']}/0"
+    vpc = agent(deployment).inputs["template"]["vpcAccess"]
+    assert vpc["egress"] == "PRIVATE_RANGES_ONLY"  # Redis privately, OpenAI / Portkey directly
+    assert vpc["networkInterfaces"][0]["network"] == r.inputs["authorizedNetwork"]
+
+
+def test_firestore_is_a_native_mode_database(deployment):
+    db = deployment.one(FIRESTORE, "firestore-db").inputs
+    assert db["type"] == "FIRESTORE_NATIVE"
+    assert plain_env(agent(deployment))["FIRESTORE_DATABASE"] == db["name"] == cfg(deployment, "firestoreDatabase")
+    location = deployment.config.get("agent-workspace:firestoreLocation", deployment.config["gcp:region"])
+    assert db["locationId"] == location
+    protected = cfg(deployment, "deletionProtection")
+    assert db["deleteProtectionState"] == ("DELETE_PROTECTION_ENABLED" if protected else "DELETE_PROTECTION_DISABLED")
+    assert plain_env(agent(deployment))["GOOGLE_CLOUD_PROJECT"] == deployment.config["gcp:project"]
+
+
+def test_vertex_vector_search_follows_the_stack_flag(deployment):
+    env = plain_env(agent(deployment))
+    apis = {a.inputs["service"] for a in deployment.all(API)}
+    if not cfg(deployment, "vertexEnabled"):
+        assert deployment.all(INDEX) == deployment.all(ENDPOINT) == deployment.all(DEPLOYED_INDEX) == []
+        assert not any(k.startswith("VERTEX_") for k in env) and "aiplatform.googleapis.com" not in apis
+        return
+    index, endpoint = deployment.one(INDEX, "vector-index"), deployment.one(ENDPOINT, "vector-endpoint")
+    deployed = deployment.one(DEPLOYED_INDEX, "vector-deployed").inputs
+    assert index.inputs["indexUpdateMethod"] == "STREAM_UPDATE"
+    assert index.inputs["metadata"]["config"]["dimensions"] == cfg(deployment, "vertexDimensions")
+    assert env["VERTEX_INDEX"] == deployed["index"] and env["VERTEX_INDEX_ENDPOINT"] == deployed["indexEndpoint"]
+    assert env["VERTEX_DEPLOYED_INDEX_ID"] == deployed["deployedIndexId"]
+    assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", deployed["deployedIndexId"])
+    assert (deployed["index"], deployed["indexEndpoint"]) == (index.id, endpoint.id)
+    assert endpoint.inputs["publicEndpointEnabled"] is True  # IAM-authenticated; no VPC peering needed
+    assert deployed["automaticResources"] == {
+        "minReplicaCount": cfg(deployment, "vertexMinReplicas"),
+        "maxReplicaCount": cfg(deployment, "vertexMaxReplicas"),
+    }
+    assert "aiplatform.googleapis.com" in apis
+
+
+def test_required_apis_are_enabled_and_stay_enabled_on_destroy(deployment):
+    apis = {a.inputs["service"]: a.inputs for a in deployment.all(API)}
+    for api in (
+        "run",
+        "artifactregistry",
+        "secretmanager",
+        "redis",
+        "firestore",
+        "compute",
+        "iam",
+        "iamcredentials",
+        "sts",
+    ):
+        assert f"{api}.googleapis.com" in apis
+    assert all(a["disableOnDestroy"] is False for a in apis.values())
+
+
+def test_nothing_is_created_before_the_apis_it_needs_are_enabled(deployment):
+    apis = {a.name for a in deployment.all(API)}
+    cloud = [r for r in deployment.resources if r.typ.startswith("gcp:") and r.typ != API]
+    assert len(cloud) > 30
+    for r in cloud:
+        assert apis <= r.depends_on, f"{r.name} may be created before the APIs are enabled"
+
+
+def test_services_start_only_after_their_secrets_can_be_read(deployment):
+    readers = {b.name for b in deployment.all(SECRET_READER)}
+    for svc in (agent(deployment), dashboard(deployment)):
+        assert readers <= svc.depends_on
+
+
+def test_exports(deployment):
+    e, s = deployment.exports, deployment.stack
+    project, region = deployment.config["gcp:project"], deployment.config["gcp:region"]
+    assert e["imageRepository"] == f"{region}-docker.pkg.dev/{project}/agent-workspace-{s}"
+    assert e["agentUrl"] == agent(deployment).state["uri"] and e["dashboardUrl"] == dashboard(deployment).state["uri"]
+    assert e["agentImage"] == container(agent(deployment))["image"] == config.PLACEHOLDER_IMAGE
+    for key in (
+        "imagePusherServiceAccount",
+        "deployerServiceAccount",
+        "agentServiceAccount",
+        "dashboardServiceAccount",
+    ):
+        assert e[key].endswith(f"@{project}.iam.gserviceaccount.com")
+    assert set(e["secretIds"]) == set(config.AGENT_SECRETS) | set(config.DASHBOARD_SECRETS)
+
+
+# --- variants: bootstrap, images, domains, bad config ---------------------------------------------------------
+
+
+def test_services_can_wait_until_the_secrets_have_values():
+    d = deploy("dev", {"agent-workspace:servicesEnabled": "false"})
+    assert d.all(SERVICE) == [] and "agentUrl" not in d.exports
+    assert len(d.all(SECRET)) == 4 and len(d.all(SECRET_READER)) == 4
+    assert d.exports["workloadIdentityProvider"]
+
+
+def test_ci_supplies_the_images():
+    image = "us-central1-docker.pkg.dev/p/agent-workspace-prod/agent@sha256:" + "a" * 64
+    d = deploy("prod", {"agent-workspace:agentImage": image, "agent-workspace:dashboardImage": image + "-d"})
+    assert container(agent(d))["image"] == image and d.exports["agentImage"] == image
+    assert container(dashboard(d))["image"] == image + "-d"
+
+
+def test_the_deployer_gets_the_pulumi_state_backend_when_configured(dev):
+    bucket, key = "gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
+    assert dev.all(bucket) == dev.all(key) == []
+    kms_key = "projects/admin/locations/global/keyRings/pulumi/cryptoKeys/state"
+    d = deploy("dev", {"agent-workspace:stateBucket": "admin-pulumi-state", "agent-workspace:secretsKmsKey": kms_key})
+    deployer = f"serviceAccount:{d.exports['deployerServiceAccount']}"
+    (b,), (k,) = d.all(bucket), d.all(key)
+    assert (b.inputs["bucket"], b.inputs["role"], b.inputs["member"]) == (
+        "admin-pulumi-state",
+        "roles/storage.objectAdmin",
+        deployer,
+    )
+    assert (k.inputs["cryptoKeyId"], k.inputs["role"], k.inputs["member"]) == (
+        kms_key,
+        "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+        deployer,
+    )
+
+
+def test_custom_domain_is_optional_and_maps_to_its_service(dev):
+    assert dev.all(DOMAIN) == []
+    d = deploy("prod", {"agent-workspace:dashboardDomain": "agent.example.com"})
+    (m,) = d.all(DOMAIN)
+    assert m.inputs["name"] == "agent.example.com"
+    assert m.inputs["spec"]["routeName"] == "dashboard-prod"
+    assert m.inputs["metadata"]["namespace"] == d.config["gcp:project"]
+
+
+def test_a_stack_file_with_only_the_essentials_gets_its_environments_defaults():
+    essentials = {
+        "gcp:project": "p",
+        "gcp:region": "europe-west4",
+        "agent-workspace:githubRepository": "me/repo",
+        "agent-workspace:environment": "prod",
+    }
+    d = deploy("prod-eu", config=essentials)
+    a = agent(d).inputs["template"]
+    assert a["scaling"]["minInstanceCount"] == config.DEFAULTS["prod"]["agentMinInstances"]
+    assert container(agent(d))["resources"]["limits"]["memory"] == config.DEFAULTS["prod"]["agentMemory"]
+    assert agent(d).inputs["name"] == "agent-prod-eu"
+    assert d.one(REDIS, "redis-instance").inputs["tier"] == config.DEFAULTS["prod"]["redisTier"]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"agent-workspace:agentCpu": "2"}, "agentCpu"),
+        ({"agent-workspace:agentMemory": "8Gi"}, "agentMemory"),
+        ({"agent-workspace:agentStartupTimeoutS": "3600"}, "agentStartupTimeoutS"),
+        ({"agent-workspace:agentMinInstances": "3", "agent-workspace:agentMaxInstances": "2"}, "minInstances"),
+        ({"agent-workspace:agentIngress": "everyone"}, "agentIngress"),
+        ({"agent-workspace:githubRepository": "not a repo"}, "githubRepository"),
+        ({"agent-workspace:redisTier": "HUGE"}, "redisTier"),
+    ],
+)
+def test_bad_config_is_refused(override, message):
+    with pytest.raises(ValueError, match=message):
+        deploy("dev", override)
+
+
+def test_a_stack_outside_dev_and_prod_must_name_its_environment():
+    with pytest.raises(ValueError, match="environment"):
+        deploy("feature-x", config=stack_config("dev"))
+
+
+def test_stack_names_must_fit_the_resource_ids_they_suffix():
+    with pytest.raises(ValueError, match="stack name"):
+        deploy("personal-sandbox-x", config={**stack_config("dev"), "agent-workspace:environment": "dev"})
