@@ -9,6 +9,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+# tqdm warns inside notebooks that ipywidgets is missing (text bars are what we want); keep stored outputs clean.
+export PYTHONWARNINGS := ignore:IProgress not found
 
 .PHONY: run test bench setup export clean hooks lock outputs
 

@@ -1,0 +1,284 @@
+"""One protocol suite for every long-term VectorStore backend that runs here, with real MiniLM vectors.
+
+Backends: the local index in exact mode, the local index in HNSW mode (threshold 1, so every user gets a
+usearch graph), and Firestore vector search on the real emulator (a project of its own per test).
+Vertex AI Vector Search cannot run here: tests/memory/test_vertex_contract.py checks it against the SDK's contract.
+"""
+
+import asyncio
+import os
+import sys
+import urllib.request
+
+import numpy as np
+import pytest
+from google.cloud.firestore import AsyncClient
+
+from agent_lib.core import MemoryItem
+from agent_lib.embed import LocalEmbedder
+from agent_lib.memory.base import MemoryUnavailable, VectorStore
+from agent_lib.memory.vector_firestore import FirestoreVectorStore
+from agent_lib.memory.vector_local import HnswIndex, LocalVectorStore
+
+BACKENDS = ["local", "local-hnsw", "firestore"]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> LocalEmbedder:
+    """The real embedder, loaded once for the module."""
+    return LocalEmbedder()
+
+
+def embed(embedder: LocalEmbedder, texts: list[str]) -> np.ndarray:
+    return embedder.embed_sync(texts)
+
+
+def wipe(host: str, project: str) -> None:
+    """Delete every document of `project` on the shared emulator (never the whole emulator)."""
+    url = f"http://{host}/emulator/v1/projects/{project}/databases/(default)/documents"
+    urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10).close()
+
+
+@pytest.fixture
+def firestore_project(firestore_emulator, namespace):
+    """A project of this test's own on the shared emulator, wiped afterwards."""
+    yield namespace
+    wipe(firestore_emulator, namespace)
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request, tmp_path):
+    """Each backend, empty and private to this test."""
+    if request.param == "firestore":
+        s = FirestoreVectorStore(AsyncClient(project=request.getfixturevalue("firestore_project")))
+    else:
+        s = LocalVectorStore(tmp_path / "vectors", exact_below=1 if request.param == "local-hnsw" else 10_000)
+    yield s
+    await s.aclose()
+
+
+def fact(user: str, text: str, id: str, **kw) -> MemoryItem:
+    return MemoryItem(user=user, tier="long", kind="fact", text=text, id=id, **kw)
+
+
+ADA = [
+    fact("ada", "Ada prefers green tea in the morning.", "tea"),
+    fact("ada", "Ada is allergic to peanuts.", "peanuts"),
+    fact("ada", "Ada works on a compiler written in Rust.", "rust"),
+    MemoryItem(
+        user="ada",
+        session="s1",
+        tier="long",
+        kind="summary",
+        id="s1-summary",
+        text="Ada and the agent planned a trip to Lisbon in May.",
+    ),
+]
+
+
+async def upsert(store, embedder, items):
+    await store.upsert(items, embed(embedder, [i.text for i in items]))
+
+
+async def search(store, embedder, user, query, k=8):
+    return await store.search(user, embed(embedder, [query])[0], k=k)
+
+
+# --- the protocol, on every backend
+
+
+async def test_is_a_vector_store(store):
+    assert isinstance(store, VectorStore)
+    assert store.dim == 384
+    await store.ping()
+
+
+async def test_search_best_first_with_cosine_scores(store, embedder):
+    await upsert(store, embedder, ADA)
+    query = "What does Ada like to drink?"
+    hits = await search(store, embedder, "ada", query, k=3)
+    assert hits[0].id == "tea"
+    assert len(hits) == 3
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and all(-1 <= s <= 1 for s in scores)
+    q, v = embed(embedder, [query, ADA[0].text])
+    assert abs(hits[0].score - float(q @ v)) < 1e-4  # the score is the cosine similarity
+
+
+async def test_items_come_back_whole(store, embedder):
+    await upsert(store, embedder, ADA)
+    hits = {h.id: h for h in await search(store, embedder, "ada", "a trip to Portugal", k=10)}
+    for item in ADA:
+        assert hits[item.id].model_dump(exclude={"score"}) == item.model_dump(exclude={"score"})
+
+
+async def test_k_larger_than_the_store(store, embedder):
+    await upsert(store, embedder, ADA)
+    hits = await search(store, embedder, "ada", "anything", k=100)
+    assert sorted(h.id for h in hits) == sorted(i.id for i in ADA)
+    assert await search(store, embedder, "ada", "anything", k=0) == []
+
+
+async def test_replace_by_id(store, embedder):
+    await upsert(store, embedder, ADA)
+    await upsert(store, embedder, [fact("ada", "Ada switched from tea to coffee.", "tea")])
+    hits = await search(store, embedder, "ada", "coffee", k=10)
+    assert len(hits) == len(ADA)  # replaced, not added
+    assert (hits[0].id, hits[0].text) == ("tea", "Ada switched from tea to coffee.")
+
+
+async def test_last_duplicate_in_one_call_wins(store, embedder):
+    await upsert(store, embedder, [fact("ada", "first text", "x"), fact("ada", "Ada owns a red bicycle.", "x")])
+    hits = await search(store, embedder, "ada", "bicycle", k=10)
+    assert [(h.id, h.text) for h in hits] == [("x", "Ada owns a red bicycle.")]
+
+
+async def test_delete_by_ids_ignores_unknown(store, embedder):
+    await upsert(store, embedder, ADA)
+    await store.delete("ada", ["tea", "rust", "no-such-id"])
+    await store.delete("ada", [])
+    hits = await search(store, embedder, "ada", "tea", k=10)
+    assert sorted(h.id for h in hits) == ["peanuts", "s1-summary"]
+
+
+async def test_tenant_isolation(store, embedder):
+    """Another user's identical text under the same id is never returned, replaced or deleted."""
+    same = "Prefers green tea in the morning."
+    await upsert(
+        store, embedder, [fact("ada", same, "tea"), fact("bob", same, "tea"), fact("bob", "Bob plays chess.", "chess")]
+    )
+    ada_hits = await search(store, embedder, "ada", same, k=10)
+    assert [(h.user, h.id) for h in ada_hits] == [("ada", "tea")]
+    assert {h.user for h in await search(store, embedder, "bob", same, k=10)} == {"bob"}
+    assert await search(store, embedder, "carol", same, k=10) == []
+    await upsert(store, embedder, [fact("ada", "Ada drinks coffee now.", "tea")])
+    await store.delete("ada", ["tea", "chess"])
+    bob_hits = await search(store, embedder, "bob", same, k=10)
+    assert sorted((h.id, h.text) for h in bob_hits) == [("chess", "Bob plays chess."), ("tea", same)]
+    assert await search(store, embedder, "ada", same, k=10) == []
+
+
+async def test_rejects_bad_vectors(store, embedder):
+    with pytest.raises(ValueError):
+        await store.upsert(ADA[:2], embed(embedder, [ADA[0].text]))
+    with pytest.raises(ValueError):
+        await store.upsert(ADA[:1], np.ones((1, 3), dtype=np.float32))
+    with pytest.raises(ValueError):
+        await store.upsert(ADA[:1], np.zeros((1, 384), dtype=np.float32))
+    assert await search(store, embedder, "ada", "tea") == []  # nothing was written
+
+
+async def test_concurrent_calls(store, embedder):
+    items = [fact("ada", f"Note {i} about topic {i % 5}.", f"n{i}") for i in range(20)]
+    vectors = embed(embedder, [i.text for i in items])
+    await asyncio.gather(*(store.upsert([item], vectors[i : i + 1]) for i, item in enumerate(items)))
+    results = await asyncio.gather(*(store.search("ada", vectors[i], k=1) for i in range(20)))
+    assert [r[0].id for r in results] == [f"n{i}" for i in range(20)]
+
+
+# --- the local index: persistence and its two search modes
+
+
+@pytest.mark.parametrize("exact_below", [1, 10_000], ids=["hnsw", "exact"])
+async def test_local_persists_across_restart(tmp_path, embedder, exact_below):
+    folder = tmp_path / "vectors"
+    async with LocalVectorStore(folder, exact_below=exact_below) as s:
+        await upsert(s, embedder, [*ADA, fact("bob", "Bob plays chess.", "chess")])
+        await s.delete("ada", ["rust"])
+        before = [h.id for h in await search(s, embedder, "ada", "drinks", k=10)]
+    async with LocalVectorStore(folder, exact_below=exact_below) as s:
+        after = await search(s, embedder, "ada", "drinks", k=10)
+        assert [h.id for h in after] == before and "rust" not in before
+        assert [h.id for h in await search(s, embedder, "bob", "board games")] == ["chess"]
+        if exact_below == 1:
+            assert s._indexes["ada"].restored  # the snapshot saved at aclose was loaded, not rebuilt
+
+
+async def test_local_switches_to_hnsw_and_saves_on_a_debounce(tmp_path, embedder):
+    folder = tmp_path / "vectors"
+    s = LocalVectorStore(folder, exact_below=3, save_delay=0.05)
+    await upsert(s, embedder, ADA[:2])
+    assert not isinstance(s._indexes["ada"], HnswIndex)
+    await upsert(s, embedder, ADA[2:])
+    assert isinstance(s._indexes["ada"], HnswIndex)
+    for _ in range(100):  # the debounce fires 0.05 s after the last write
+        if list(folder.rglob("*.usearch")):
+            break
+        await asyncio.sleep(0.05)
+    assert [p.name for p in folder.rglob("*.usearch")] == ["2.usearch"]  # version 2: after two writes
+    assert [h.id for h in await search(s, embedder, "ada", "What does Ada drink?", k=1)] == ["tea"]
+    await s.aclose()
+
+
+async def test_local_crash_loses_no_write(tmp_path, embedder):
+    """A process killed after a write (no aclose, snapshot one version behind): the next start rebuilds from SQLite."""
+    folder = tmp_path / "vectors"
+    async with LocalVectorStore(folder, exact_below=1) as s:
+        await upsert(s, embedder, ADA)
+    cat = fact("ada", "Ada adopted a grey cat called Pixel.", "cat")
+    np.save(tmp_path / "cat.npy", embed(embedder, [cat.text]))
+    script = f"""
+import asyncio, os, numpy as np
+from agent_lib.core import MemoryItem
+from agent_lib.memory.vector_local import LocalVectorStore
+async def main():
+    store = LocalVectorStore({str(folder)!r}, exact_below=1, save_delay=3600)
+    item = MemoryItem.model_validate_json({cat.model_dump_json()!r})
+    await store.upsert([item], np.load({str(tmp_path / "cat.npy")!r}))
+    os._exit(3)
+asyncio.run(main())
+"""
+    process = await asyncio.create_subprocess_exec(sys.executable, "-c", script, env=os.environ)
+    assert await process.wait() == 3
+    async with LocalVectorStore(folder, exact_below=1) as s:
+        hits = await search(s, embedder, "ada", "Ada's pet", k=1)
+        assert [h.id for h in hits] == ["cat"]
+        assert not s._indexes["ada"].restored
+    assert [p.name for p in folder.rglob("*.usearch*")] == ["2.usearch"]  # the stale snapshot was replaced
+
+
+async def test_local_unreadable_snapshot_is_rebuilt(tmp_path, embedder):
+    folder = tmp_path / "vectors"
+    async with LocalVectorStore(folder, exact_below=1) as s:
+        await upsert(s, embedder, ADA)
+    (snapshot,) = folder.rglob("*.usearch")
+    snapshot.write_bytes(b"not an index")
+    async with LocalVectorStore(folder, exact_below=1) as s:
+        assert [h.id for h in await search(s, embedder, "ada", "What does Ada drink?", k=1)] == ["tea"]
+
+
+async def test_local_unwritable_directory_is_unavailable(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the store wants a directory")
+    s = LocalVectorStore(blocker / "vectors")
+    with pytest.raises(MemoryUnavailable):
+        await s.ping()
+
+
+# --- Firestore: isolation by path, failing fast
+
+
+async def test_firestore_documents_live_under_their_user(firestore_project, embedder):
+    client = AsyncClient(project=firestore_project)
+    async with FirestoreVectorStore(client) as s:
+        await upsert(s, embedder, [ADA[0], fact("bob", "Bob plays chess.", "chess")])
+    doc = await client.collection("users", "ada", "memories").document("tea").get()
+    assert doc.exists and doc.get("text") == ADA[0].text and len(doc.get("embedding")) == 384
+    assert not (await client.collection("users", "ada", "memories").document("chess").get()).exists
+
+
+async def test_firestore_unreachable_is_unavailable(firestore_emulator, monkeypatch):
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")  # the discard port: nothing listens
+    s = FirestoreVectorStore(AsyncClient(project="nowhere"), timeout=2)
+    with pytest.raises(MemoryUnavailable):
+        await s.search("ada", np.ones(384, dtype=np.float32))
+    with pytest.raises(MemoryUnavailable):
+        await s.ping()
+
+
+async def test_firestore_rejects_path_tricks(firestore_project, embedder):
+    async with FirestoreVectorStore(AsyncClient(project=firestore_project)) as s:
+        with pytest.raises(ValueError):
+            await s.search("ada/memories/x", embed(embedder, ["x"])[0])
+        with pytest.raises(ValueError):
+            await upsert(s, embedder, [fact("ada", "x", "a/b")])
