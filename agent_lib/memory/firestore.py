@@ -9,10 +9,9 @@ import asyncio
 import contextlib
 import itertools
 import os
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import grpc
 from google.api_core import exceptions as gexc
@@ -22,22 +21,17 @@ from google.cloud.firestore_v1.base_client import DEFAULT_DATABASE
 from google.cloud.firestore_v1.services.firestore.async_client import FirestoreAsyncClient
 from google.cloud.firestore_v1.services.firestore.transports.grpc_asyncio import FirestoreGrpcAsyncIOTransport
 
-from ..core import IDENT_PATTERN, MemoryItem, MemoryKind, Message, Tier
-from .base import MemoryBackendError, MemoryUnavailable, SessionInfo
+from ..core import MemoryItem, MemoryKind, Message, Tier
+from .base import (MemoryBackendError, MemoryUnavailable, SessionInfo, check_facts, check_ids, from_us,
+                                   to_us)
 
 # %% auto #0
 __all__ = ['BATCH_LIMIT', 'TRANSIENT_CODES', 'PoolConfig', 'TunedAsyncClient', 'ClientPool', 'shared_pool', 'close_shared_pools',
            'FirestoreMidTerm']
 
 # %% ../../nbs/13_memory_firestore.ipynb #aae11a95
-_IDENT = re.compile(IDENT_PATTERN)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 BATCH_LIMIT = 500  # writes per Firestore commit
-
-def _check_ids(*ids: str) -> None:
-    "Raise `ValueError` unless every id matches `core.IDENT_PATTERN`."
-    for i in ids:
-        if not isinstance(i, str) or not _IDENT.fullmatch(i): raise ValueError(f"invalid id {i!r}: must match {IDENT_PATTERN}")
 
 def _check_doc_id(i: str) -> None:
     "Raise `ValueError` if the message or fact id `i` would not be one path segment."
@@ -47,22 +41,9 @@ def _utc(dt: datetime) -> datetime:
     "`dt` in UTC; a naive `dt` counts as UTC."
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
-def _us(dt: datetime) -> int:
-    "Microseconds since the Unix epoch."
-    return (_utc(dt) - _EPOCH) // timedelta(microseconds=1)
-
-def _at(us: int | None) -> datetime | None:
-    "The UTC time `us` microseconds after the epoch (None stays None)."
-    return None if us is None else _EPOCH + timedelta(microseconds=us)
-
 def _plain(ts: datetime | None) -> datetime | None:
     "A Firestore timestamp (`DatetimeWithNanoseconds`) as a plain UTC `datetime`."
     return None if ts is None else datetime(ts.year, ts.month, ts.day, ts.hour, ts.minute, ts.second, ts.microsecond, tzinfo=timezone.utc)
-
-def _check_facts(facts: Sequence[MemoryItem]) -> None:
-    "Raise `ValueError` unless every item is a mid-term fact."
-    bad = [f.id for f in facts if f.kind != MemoryKind.fact or f.tier != Tier.mid]
-    if bad: raise ValueError(f"only mid-term facts (kind 'fact', tier 'mid') are stored here, not {bad}")
 
 # %% ../../nbs/13_memory_firestore.ipynb #50a33b70
 TRANSIENT_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED,
@@ -199,7 +180,7 @@ class FirestoreMidTerm:
     @staticmethod
     def _session_doc(c: AsyncClient, user: str, session: str):
         "The reference `users/{user}/sessions/{session}`."
-        _check_ids(user, session)
+        check_ids(user, session)
         return c.collection("users").document(user).collection("sessions").document(session)
 
     async def add_turns(self, messages: Sequence[Message]) -> None:
@@ -219,7 +200,7 @@ class FirestoreMidTerm:
         doc = self._session_doc(c, user, session)
         for _ in range(3):
             if not todo: return
-            batch, times = c.batch(), [_us(m.created_at) for m in todo]
+            batch, times = c.batch(), [to_us(m.created_at) for m in todo]
             for m in todo:
                 batch.create(doc.collection("turns").document(m.id), {"role": m.role.value, "content": m.content, "created_at": _utc(m.created_at)})
             batch.set(doc, {"turns": Increment(len(todo)), "started_at_us": Minimum(min(times)), "last_at_us": Maximum(max(times))}, merge=True)
@@ -245,8 +226,8 @@ class FirestoreMidTerm:
     @staticmethod
     def _info(user: str, session: str, d: dict) -> SessionInfo:
         "A `SessionInfo` from a session document's fields."
-        return SessionInfo(user=user, session=session, turns=d.get("turns", 0), started_at=_at(d.get("started_at_us")),
-                           last_at=_at(d.get("last_at_us")), summary=d.get("summary"), summarised_upto=_plain(d.get("summarised_upto")))
+        return SessionInfo(user=user, session=session, turns=d.get("turns", 0), started_at=from_us(d.get("started_at_us")),
+                           last_at=from_us(d.get("last_at_us")), summary=d.get("summary"), summarised_upto=_plain(d.get("summarised_upto")))
 
     async def session(self, user: str, session: str) -> SessionInfo | None:
         "One session's info, or None when unknown."
@@ -255,7 +236,7 @@ class FirestoreMidTerm:
 
     async def sessions(self, user: str) -> list[SessionInfo]:
         "All sessions of `user`, most recently active first (sessions without turns last)."
-        _check_ids(user)
+        check_ids(user)
         col = self._client().collection("users").document(user).collection("sessions")
         with _translated("sessions"): infos = [self._info(user, d.id, d.to_dict()) async for d in col.stream(**self._rpc())]
         infos.sort(key=lambda i: i.session)
@@ -269,7 +250,7 @@ class FirestoreMidTerm:
 
     async def add_facts(self, facts: Sequence[MemoryItem]) -> None:
         "Store extracted facts (kind `fact`, tier `mid`); the last write of an id wins."
-        _check_facts(facts)
+        check_facts(facts)
         c = self._client()
         with _translated("add_facts"):
             for i in range(0, len(facts), BATCH_LIMIT):
@@ -282,7 +263,7 @@ class FirestoreMidTerm:
 
     async def facts(self, user: str, session: str | None = None) -> list[MemoryItem]:
         "Facts of `user` (of one session when given), newest first."
-        _check_ids(user, *([session] if session is not None else []))
+        check_ids(user, *([session] if session is not None else []))
         col = self._client().collection("users").document(user).collection("facts")
         q = (col.where(filter=FieldFilter("session", "==", session)) if session is not None
              else col.order_by("created_at", direction=Query.DESCENDING).order_by("__name__", direction=Query.DESCENDING))
@@ -316,7 +297,7 @@ class FirestoreMidTerm:
 
     async def delete_user(self, user: str) -> None:
         "Erase everything stored about `user`: the whole subtree `users/{user}`."
-        _check_ids(user)
+        check_ids(user)
         c = self._client()
         with _translated("delete_user"): await self._delete_tree(c, c.collection("users").document(user))
 

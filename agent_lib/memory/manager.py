@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from fastcore.basics import patch
 
-from ..core import Capabilities, Component, MemoryItem, MemoryKind, Message, Tier
+from ..core import Capabilities, MemoryItem, MemoryKind, Message, Tier
 from .base import (Context, Embedder, FactExtractor, MemoryUnavailable, MidTermStore, SessionInfo,
                                    ShortTermStore, Summariser, VectorStore)
 

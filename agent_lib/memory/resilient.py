@@ -10,11 +10,10 @@ import contextlib
 import itertools
 import json
 import logging
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,8 @@ from aiobreaker import CircuitBreaker, CircuitBreakerError, CircuitBreakerListen
 from google.api_core import exceptions as gexc
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_never, wait_random_exponential
 
-from ..core import IDENT_PATTERN, MemoryItem, MemoryKind, Message, Tier
-from .base import MemoryUnavailable, MidTermStore, SessionInfo
+from ..core import MemoryItem, MemoryKind, Message, Tier
+from .base import MemoryUnavailable, MidTermStore, SessionInfo, check_ids, to_us
 
 _log = logging.getLogger(__name__)
 
@@ -82,19 +81,13 @@ def _dump(models: Sequence[Message | MemoryItem]) -> str:
     return json.dumps([m.model_dump(mode="json") for m in models], ensure_ascii=False)
 
 # %% ../../nbs/14_memory_resilient.ipynb #71018b49
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-def _us(dt: datetime) -> int:
-    "Microseconds since the epoch; a naive `dt` counts as UTC."
-    return ((dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt) - _EPOCH) // timedelta(microseconds=1)
-
 def _merge_turns(stored: list[Message] | None, pending: Sequence[Entry], limit: int | None) -> list[Message]:
     "Stored turns and pending ones, once each, oldest first; the newest `limit`."
     by_id = {m.id: m for m in stored or []}
     for e in pending:
         if e.op == "turns":
             for m in e.decode(): by_id.setdefault(m.id, m)
-    turns = sorted(by_id.values(), key=lambda m: (_us(m.created_at), m.id))
+    turns = sorted(by_id.values(), key=lambda m: (to_us(m.created_at), m.id))
     return turns if limit is None else turns[len(turns) - limit:] if limit > 0 else []
 
 def _merge_info(user: str, session: str, stored: SessionInfo | None, pending: Sequence[Entry]) -> SessionInfo | None:
@@ -106,14 +99,14 @@ def _merge_info(user: str, session: str, stored: SessionInfo | None, pending: Se
     update: dict[str, Any] = {"turns": info.turns + len(turns)}
     if turns:
         times = [m.created_at for m in turns.values()]
-        update["started_at"] = min(times + [info.started_at] if info.started_at else times, key=_us)
-        update["last_at"] = max(times + [info.last_at] if info.last_at else times, key=_us)
+        update["started_at"] = min(times + [info.started_at] if info.started_at else times, key=to_us)
+        update["last_at"] = max(times + [info.last_at] if info.last_at else times, key=to_us)
     if summaries: update["summary"], update["summarised_upto"] = summaries[-1]
     return info.model_copy(update=update)
 
 def _sort_sessions(infos: list[SessionInfo]) -> list[SessionInfo]:
     "Most recently active first, sessions without turns last, ties by session id (as every backend orders)."
-    return sorted(sorted(infos, key=lambda i: i.session), key=lambda i: _us(i.last_at) if i.last_at else -1, reverse=True)
+    return sorted(sorted(infos, key=lambda i: i.session), key=lambda i: to_us(i.last_at) if i.last_at else -1, reverse=True)
 
 def _merge_sessions(user: str, stored: list[SessionInfo] | None, pending: Sequence[Entry]) -> list[SessionInfo]:
     "Every session of `user`, stored or pending, merged."
@@ -127,16 +120,9 @@ def _merge_facts(stored: list[MemoryItem] | None, pending: Sequence[Entry], sess
     by_id = {f.id: f for f in stored or []}
     for e in pending:
         if e.op == "facts": by_id.update({f.id: f for f in e.decode() if session is None or f.session == session})
-    return sorted(by_id.values(), key=lambda f: (_us(f.created_at), f.id), reverse=True)
+    return sorted(by_id.values(), key=lambda f: (to_us(f.created_at), f.id), reverse=True)
 
 # %% ../../nbs/14_memory_resilient.ipynb #4c9c1ec8
-_IDENT = re.compile(IDENT_PATTERN)
-
-def _check_ids(*ids: str) -> None:
-    "Raise `ValueError` unless every id matches `core.IDENT_PATTERN`."
-    for i in ids:
-        if not isinstance(i, str) or not _IDENT.fullmatch(i): raise ValueError(f"invalid id {i!r}: must match {IDENT_PATTERN}")
-
 class PartialRead(MemoryUnavailable):
     "The backend could not be read; `partial` is what the outbox alone knows (acknowledged writes not stored yet)."
     def __init__(self, message: str, partial: Any):
@@ -402,7 +388,7 @@ class ResilientMidTerm:
 
     async def set_summary(self, user: str, session: str, summary: str, upto: datetime) -> None:
         "Acknowledge a new rolling summary once it is in the outbox."
-        _check_ids(user, session)
+        check_ids(user, session)
         await self._enqueue([("summary", user, session, json.dumps({"summary": summary, "upto": upto.isoformat()}))])
 
     # --- the protocol: reads
@@ -427,25 +413,25 @@ class ResilientMidTerm:
 
     async def turns(self, user: str, session: str, limit: int | None = None) -> list[Message]:
         "The session's messages oldest first (the newest `limit`), pending ones included."
-        _check_ids(user, session)
+        check_ids(user, session)
         return await self._merged(user, session, lambda: self.inner.turns(user, session, limit),
                                   lambda stored, pending: _merge_turns(stored, pending, limit))
 
     async def session(self, user: str, session: str) -> SessionInfo | None:
         "One session's info, pending writes included."
-        _check_ids(user, session)
+        check_ids(user, session)
         return await self._merged(user, session, lambda: self.inner.session(user, session),
                                   lambda stored, pending: _merge_info(user, session, stored, pending))
 
     async def sessions(self, user: str) -> list[SessionInfo]:
         "All sessions of `user`, most recently active first, pending writes included."
-        _check_ids(user)
+        check_ids(user)
         return await self._merged(user, None, lambda: self.inner.sessions(user),
                                   lambda stored, pending: _merge_sessions(user, stored, pending))
 
     async def facts(self, user: str, session: str | None = None) -> list[MemoryItem]:
         "Facts of `user` (of one session), newest first, pending ones included."
-        _check_ids(user, *([session] if session is not None else []))
+        check_ids(user, *([session] if session is not None else []))
         return await self._merged(user, session, lambda: self.inner.facts(user, session),
                                   lambda stored, pending: _merge_facts(stored, pending, session))
 
@@ -453,14 +439,14 @@ class ResilientMidTerm:
 
     async def delete_session(self, user: str, session: str) -> None:
         "Drop the session's pending writes, then erase it in `inner` (`MemoryUnavailable` if that fails)."
-        _check_ids(user, session)
+        check_ids(user, session)
         async with self._push_lock:
             await self._drop(user, session)
             await self._read(lambda: self.inner.delete_session(user, session))
 
     async def delete_user(self, user: str) -> None:
         "Drop the user's pending writes, then erase the user in `inner` (`MemoryUnavailable` if that fails)."
-        _check_ids(user)
+        check_ids(user)
         async with self._push_lock:
             await self._drop(user, None)
             await self._read(lambda: self.inner.delete_user(user))

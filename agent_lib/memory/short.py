@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -16,23 +15,16 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..core import IDENT_PATTERN, Message
-from .base import MemoryUnavailable, ShortTermStore
+from ..core import Message
+from .base import MemoryUnavailable, ShortTermStore, check_ids
 
 # %% auto #0
 __all__ = ['InProcessShortTerm', 'RedisShortTerm', 'FailoverShortTerm']
 
 # %% ../../nbs/11_memory_short.ipynb #0e3ead64
-_IDENT = re.compile(IDENT_PATTERN)
-
-def _check_ids(*ids: str) -> None:
-    "Raise `ValueError` unless every id matches `core.IDENT_PATTERN`."
-    for i in ids:
-        if not isinstance(i, str) or not _IDENT.fullmatch(i): raise ValueError(f"invalid id {i!r}: must match {IDENT_PATTERN}")
-
 def _check_owned(user: str, session: str, messages: Sequence[Message]) -> None:
     "Raise `ValueError` unless every message belongs to `session` of `user`."
-    _check_ids(user, session)
+    check_ids(user, session)
     if any(m.user != user or m.session != session for m in messages):
         raise ValueError(f"messages of another user or session cannot go into {user}/{session}")
 
@@ -78,7 +70,7 @@ class InProcessShortTerm:
 
     async def window(self, user: str, session: str) -> list[Message]:
         "The session's recent messages, oldest first (empty when expired or evicted)."
-        _check_ids(user, session)
+        check_ids(user, session)
         return list(self._live((user, session)))
 
     async def replace(self, user: str, session: str, messages: Sequence[Message]) -> None:
@@ -88,7 +80,7 @@ class InProcessShortTerm:
 
     async def delete(self, user: str, session: str | None = None) -> None:
         "Forget one session of `user`, or all of them when `session` is None."
-        _check_ids(user, *([] if session is None else [session]))
+        check_ids(user, *([] if session is None else [session]))
         for key in [k for k in self._sessions if k[0] == user and session in (None, k[1])]: del self._sessions[key]
 
     async def ping(self) -> None:
@@ -111,7 +103,7 @@ class RedisShortTerm:
                  ttl_s: float = 3600, # a session not written for this long expires
                  timeout_s: float = 0.5, # socket read/write timeout of a client built from a URL
                  connect_timeout_s: float = 1.0): # connect timeout of a client built from a URL
-        _check_ids(prefix)
+        check_ids(prefix)
         if window < 1 or ttl_s <= 0: raise ValueError("window and ttl_s must be positive")
         self.prefix, self.size, self.ttl_s = prefix, window, ttl_s
         self._owns_client = isinstance(client_or_url, str)
@@ -121,7 +113,7 @@ class RedisShortTerm:
 
     def key(self, user: str, session: str) -> str:
         "The Redis key of one session's window."
-        _check_ids(user, session)
+        check_ids(user, session)
         return f"{self.prefix}:st:{user}:{session}"
 
     async def _client(self) -> Redis:
@@ -172,7 +164,7 @@ class RedisShortTerm:
 
     async def delete(self, user: str, session: str | None = None) -> None:
         "Forget one session of `user`, or all of them (found by SCAN) when `session` is None."
-        _check_ids(user)
+        check_ids(user)
         with self._reachable("delete"):
             client = await self._client()
             if session is not None: keys = [self.key(user, session)]

@@ -7,42 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
 
-from ..core import IDENT_PATTERN, MemoryItem, MemoryKind, Message, Tier
-from .base import MemoryBackendError, MemoryUnavailable, SessionInfo
+from ..core import MemoryItem, MemoryKind, Message, Tier
+from .base import (MemoryBackendError, MemoryUnavailable, SessionInfo, check_facts, check_ids, from_us,
+                                   to_us)
 
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'SCHEMA', 'SQLiteMidTerm']
-
-# %% ../../nbs/12_memory_sqlite.ipynb #14d374a4
-_IDENT = re.compile(IDENT_PATTERN)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-def _check_ids(*ids: str) -> None:
-    "Raise `ValueError` unless every id matches `core.IDENT_PATTERN`."
-    for i in ids:
-        if not isinstance(i, str) or not _IDENT.fullmatch(i): raise ValueError(f"invalid id {i!r}: must match {IDENT_PATTERN}")
-
-def _us(dt: datetime) -> int:
-    "Microseconds since the Unix epoch; a naive `dt` counts as UTC."
-    if dt.tzinfo is None: dt = dt.replace(tzinfo=timezone.utc)
-    return (dt - _EPOCH) // timedelta(microseconds=1)
-
-def _at(us: int | None) -> datetime | None:
-    "The UTC time `us` microseconds after the epoch (None stays None)."
-    return None if us is None else _EPOCH + timedelta(microseconds=us)
-
-def _check_facts(facts: Sequence[MemoryItem]) -> None:
-    "Raise `ValueError` unless every item is a mid-term fact."
-    bad = [f.id for f in facts if f.kind != MemoryKind.fact or f.tier != Tier.mid]
-    if bad: raise ValueError(f"only mid-term facts (kind 'fact', tier 'mid') are stored here, not {bad}")
 
 # %% ../../nbs/12_memory_sqlite.ipynb #d3cf004e
 SCHEMA_VERSION = 1
@@ -88,8 +65,8 @@ def _translate(e: sqlite3.Error) -> MemoryBackendError:
 def _info(user: str, row: tuple) -> SessionInfo:
     "A `SessionInfo` from a `_SESSION_INFO` row."
     session, started, last, summary, upto, turns = row
-    return SessionInfo(user=user, session=session, turns=turns, started_at=_at(started), last_at=_at(last),
-                       summary=summary, summarised_upto=_at(upto))
+    return SessionInfo(user=user, session=session, turns=turns, started_at=from_us(started), last_at=from_us(last),
+                       summary=summary, summarised_upto=from_us(upto))
 
 class SQLiteMidTerm:
     "The mid-term tier in one local SQLite file (WAL), the embedded default."
@@ -138,73 +115,73 @@ class SQLiteMidTerm:
         if not messages: return
         spans: dict[tuple[str, str], tuple[int, int]] = {}
         for m in messages:
-            us = _us(m.created_at)
+            us = to_us(m.created_at)
             lo, hi = spans.get((m.user, m.session), (us, us))
             spans[(m.user, m.session)] = (min(lo, us), max(hi, us))
         async with self._conn(write=True) as db:
             await db.executemany("INSERT OR IGNORE INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                                 [(m.user, m.session, m.id, m.role.value, m.content, _us(m.created_at)) for m in messages])
+                                 [(m.user, m.session, m.id, m.role.value, m.content, to_us(m.created_at)) for m in messages])
             await db.executemany(_UPSERT_SESSION, [(u, s, lo, hi) for (u, s), (lo, hi) in spans.items()])
 
     async def turns(self, user: str, session: str, limit: int | None = None) -> list[Message]:
         "The session's messages oldest first; only the newest `limit` when given."
-        _check_ids(user, session)
+        check_ids(user, session)
         async with self._conn() as db:
             rows = await db.execute_fetchall(
                 "SELECT id, role, content, created_us FROM turns WHERE user = ? AND session = ? "
                 "ORDER BY created_us DESC, id DESC LIMIT ?", (user, session, -1 if limit is None else max(limit, 0)))
-        return [Message(user=user, session=session, id=i, role=r, content=c, created_at=_at(t)) for i, r, c, t in reversed(rows)]
+        return [Message(user=user, session=session, id=i, role=r, content=c, created_at=from_us(t)) for i, r, c, t in reversed(rows)]
 
     async def session(self, user: str, session: str) -> SessionInfo | None:
         "One session's info, or None when unknown."
-        _check_ids(user, session)
+        check_ids(user, session)
         async with self._conn() as db: rows = await db.execute_fetchall(_SESSION_INFO + " AND session = ?", (user, session))
         return _info(user, rows[0]) if rows else None
 
     async def sessions(self, user: str) -> list[SessionInfo]:
         "All sessions of `user`, most recently active first (sessions without turns last)."
-        _check_ids(user)
+        check_ids(user)
         async with self._conn() as db:
             rows = await db.execute_fetchall(_SESSION_INFO + " ORDER BY last_us IS NULL, last_us DESC, session", (user,))
         return [_info(user, r) for r in rows]
 
     async def set_summary(self, user: str, session: str, summary: str, upto: datetime) -> None:
         "Replace the session's rolling summary, which now covers turns up to `upto`."
-        _check_ids(user, session)
+        check_ids(user, session)
         async with self._conn(write=True) as db:
             await db.execute("INSERT INTO sessions (user, session, summary, summarised_upto_us) VALUES (?, ?, ?, ?) "
                              "ON CONFLICT (user, session) DO UPDATE SET summary = excluded.summary, "
-                             "summarised_upto_us = excluded.summarised_upto_us", (user, session, summary, _us(upto)))
+                             "summarised_upto_us = excluded.summarised_upto_us", (user, session, summary, to_us(upto)))
 
     async def add_facts(self, facts: Sequence[MemoryItem]) -> None:
         "Store extracted facts (kind `fact`, tier `mid`); the last write of an id wins."
-        _check_facts(facts)
+        check_facts(facts)
         if not facts: return
         async with self._conn(write=True) as db:
             await db.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?) ON CONFLICT (user, id) DO UPDATE SET "
                                  "session = excluded.session, text = excluded.text, created_us = excluded.created_us",
-                                 [(f.user, f.id, f.session, f.text, _us(f.created_at)) for f in facts])
+                                 [(f.user, f.id, f.session, f.text, to_us(f.created_at)) for f in facts])
 
     async def facts(self, user: str, session: str | None = None) -> list[MemoryItem]:
         "Facts of `user` (of one session when given), newest first."
-        _check_ids(user, *([session] if session is not None else []))
+        check_ids(user, *([session] if session is not None else []))
         where, args = ("user = ? AND session = ?", (user, session)) if session is not None else ("user = ?", (user,))
         async with self._conn() as db:
             rows = await db.execute_fetchall(f"SELECT id, session, text, created_us FROM facts WHERE {where} "
                                              "ORDER BY created_us DESC, id DESC", args)
-        return [MemoryItem(id=i, user=user, session=s, tier=Tier.mid, kind=MemoryKind.fact, text=t, created_at=_at(c))
+        return [MemoryItem(id=i, user=user, session=s, tier=Tier.mid, kind=MemoryKind.fact, text=t, created_at=from_us(c))
                 for i, s, t, c in rows]
 
     async def delete_session(self, user: str, session: str) -> None:
         "Erase a session: its info, turns, summary and facts."
-        _check_ids(user, session)
+        check_ids(user, session)
         async with self._conn(write=True) as db:
             for table in ("turns", "facts", "sessions"):
                 await db.execute(f"DELETE FROM {table} WHERE user = ? AND session = ?", (user, session))
 
     async def delete_user(self, user: str) -> None:
         "Erase everything stored about `user`."
-        _check_ids(user)
+        check_ids(user)
         async with self._conn(write=True) as db:
             for table in ("turns", "facts", "sessions"): await db.execute(f"DELETE FROM {table} WHERE user = ?", (user,))
 

@@ -46,15 +46,26 @@ def firestore_project(firestore_emulator, namespace):
     wipe(firestore_emulator, namespace)
 
 
+async def close_client(client: AsyncClient) -> None:
+    """Close a Firestore client's gRPC channel (the store closes only clients it built)."""
+    api = getattr(client, "_firestore_api_internal", None)
+    if api is not None:
+        await api.transport.close()
+
+
 @pytest.fixture(params=BACKENDS)
 async def store(request, tmp_path):
     """Each backend, empty and private to this test."""
+    client = None
     if request.param == "firestore":
-        s = FirestoreVectorStore(AsyncClient(project=request.getfixturevalue("firestore_project")))
+        client = AsyncClient(project=request.getfixturevalue("firestore_project"))
+        s = FirestoreVectorStore(client)
     else:
         s = LocalVectorStore(tmp_path / "vectors", exact_below=1 if request.param == "local-hnsw" else 10_000)
     yield s
     await s.aclose()
+    if client is not None:
+        await close_client(client)
 
 
 def fact(user: str, text: str, id: str, **kw) -> MemoryItem:
@@ -265,20 +276,24 @@ async def test_firestore_documents_live_under_their_user(firestore_project, embe
     doc = await client.collection("users", "ada", "memories").document("tea").get()
     assert doc.exists and doc.get("text") == ADA[0].text and len(doc.get("embedding")) == 384
     assert not (await client.collection("users", "ada", "memories").document("chess").get()).exists
+    await close_client(client)
 
 
 async def test_firestore_unreachable_is_unavailable(firestore_emulator, monkeypatch):
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")  # the discard port: nothing listens
-    s = FirestoreVectorStore(AsyncClient(project="nowhere"), timeout=2)
+    client = AsyncClient(project="nowhere")
+    s = FirestoreVectorStore(client, timeout=2)
     with pytest.raises(MemoryUnavailable):
         await s.search("ada", np.ones(384, dtype=np.float32))
     with pytest.raises(MemoryUnavailable):
         await s.ping()
+    await close_client(client)
 
 
 async def test_firestore_rejects_path_tricks(firestore_project, embedder):
-    async with FirestoreVectorStore(AsyncClient(project=firestore_project)) as s:
+    async with FirestoreVectorStore(project=firestore_project) as s:  # a client of its own, closed by aclose
         with pytest.raises(ValueError):
             await s.search("ada/memories/x", embed(embedder, ["x"])[0])
         with pytest.raises(ValueError):
             await upsert(s, embedder, [fact("ada", "x", "a/b")])
+        await s.ping()
