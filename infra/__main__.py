@@ -105,6 +105,7 @@ firestore_db = FirestoreDatabase(
         database=cfg.firestore_database,
         location=cfg.firestore_location,
         deletion_protection=cfg.deletion_protection,
+        vector_dimensions=cfg.embedding_dimensions,
     ),
     after_apis,
 )
@@ -116,7 +117,7 @@ vector = (
             region=cfg.region,
             display_name=cfg.name("agent-memory"),
             deployed_index_id=f"agent_memory_{cfg.stack}".replace("-", "_"),
-            dimensions=cfg.vertex.dimensions,
+            dimensions=cfg.embedding_dimensions,
             min_replicas=cfg.vertex.min_replicas,
             max_replicas=cfg.vertex.max_replicas,
         ),
@@ -155,6 +156,7 @@ if vector:
         "VERTEX_INDEX": vector.index_name,
         "VERTEX_INDEX_ENDPOINT": vector.endpoint_name,
         "VERTEX_DEPLOYED_INDEX_ID": vector.deployed_index_id,
+        "VERTEX_PUBLIC_ENDPOINT_DOMAIN": vector.public_endpoint_domain,
     }
 
 if cfg.services_enabled:

@@ -53,7 +53,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "redisVersion": "REDIS_7_2",
         "firestoreDatabase": "(default)",
         "vertexEnabled": False,
-        "vertexDimensions": 384,
+        "embeddingDimensions": 384,
         "vertexMinReplicas": 1,
         "vertexMaxReplicas": 1,
         "subnetCidr": "10.8.0.0/24",
@@ -84,7 +84,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "redisVersion": "REDIS_7_2",
         "firestoreDatabase": "(default)",
         "vertexEnabled": True,
-        "vertexDimensions": 384,
+        "embeddingDimensions": 384,
         "vertexMinReplicas": 1,
         "vertexMaxReplicas": 2,
         "subnetCidr": "10.8.0.0/24",
@@ -134,7 +134,6 @@ class RedisSettings:
 @dataclass(frozen=True)
 class VertexSettings:
     enabled: bool
-    dimensions: int
     min_replicas: int
     max_replicas: int
 
@@ -158,6 +157,7 @@ class Settings:
     redis: RedisSettings
     firestore_database: str
     firestore_location: str
+    embedding_dimensions: int  # the agent's embedder (all-MiniLM-L6-v2: 384); every vector index uses it
     vertex: VertexSettings
     subnet_cidr: str
     state_bucket: str | None  # Pulumi state bucket the deployer needs (gs:// backend), if any
@@ -288,7 +288,6 @@ def load() -> Settings:
     region = gcp.require("region")
     vertex = VertexSettings(
         enabled=r.flag("vertexEnabled"),
-        dimensions=r.number("vertexDimensions"),
         min_replicas=r.number("vertexMinReplicas"),
         max_replicas=r.number("vertexMaxReplicas"),
     )
@@ -311,6 +310,7 @@ def load() -> Settings:
         redis=RedisSettings(tier=redis_tier, memory_gb=r.number("redisMemoryGb"), version=r.text("redisVersion")),
         firestore_database=r.text("firestoreDatabase"),
         firestore_location=r.optional("firestoreLocation") or region,
+        embedding_dimensions=r.number("embeddingDimensions"),
         vertex=vertex,
         subnet_cidr=r.text("subnetCidr"),
         state_bucket=r.optional("stateBucket"),

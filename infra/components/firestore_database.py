@@ -1,4 +1,4 @@
-"""Mid-term memory: a Firestore database in Native mode."""
+"""Mid-term memory (and the long-term fallback): a Firestore database in Native mode, with its vector index."""
 
 from dataclasses import dataclass
 
@@ -14,6 +14,7 @@ class FirestoreDatabaseArgs:
     database: str  # "(default)" or a named database
     location: str  # a region, or a multi-region such as nam5 / eur3
     deletion_protection: bool
+    vector_dimensions: int  # the embedder's; `find_nearest` on users/{u}/memories needs an index of exactly this size
 
 
 class FirestoreDatabase(pulumi.ComponentResource):
@@ -34,5 +35,22 @@ class FirestoreDatabase(pulumi.ComponentResource):
             deletion_policy="ABANDON" if args.deletion_protection else "DELETE",
             opts=child_options(self, opts),
         )
+        # FirestoreVectorStore: find_nearest over the `embedding` field of each user's `memories` collection.
+        self.vector_index = firestore.Index(
+            f"{name}-memories-vector",
+            project=args.project,
+            database=self.database.name,
+            collection="memories",
+            query_scope="COLLECTION",
+            fields=[
+                firestore.IndexFieldArgs(
+                    field_path="embedding",
+                    vector_config=firestore.IndexFieldVectorConfigArgs(
+                        dimension=args.vector_dimensions, flat=firestore.IndexFieldVectorConfigFlatArgs()
+                    ),
+                )
+            ],
+            opts=child_options(self, opts),
+        )
         self.name = self.database.name
-        self.register_outputs({"name": self.name})
+        self.register_outputs({"name": self.name, "vector_index": self.vector_index.id})

@@ -76,6 +76,7 @@ class VectorSearch(pulumi.ComponentResource):
         self.index_name = self.index.id
         self.endpoint_name = self.endpoint.id
         self.deployed_index_id = self.deployed_index.deployed_index_id
+        self.public_endpoint_domain = self.endpoint.public_endpoint_domain_name
         self.register_outputs(
             {"index": self.index_name, "endpoint": self.endpoint_name, "deployed_index_id": self.deployed_index_id}
         )

@@ -157,7 +157,12 @@ def test_secrets_are_secret_manager_references_never_plain_values(deployment):
             assert refs[name] in secret_ids
     expected = {"ENVIRONMENT", "GOOGLE_CLOUD_PROJECT", "REDIS_URL", "FIRESTORE_DATABASE"}
     if cfg(deployment, "vertexEnabled"):
-        expected |= {"VERTEX_INDEX", "VERTEX_INDEX_ENDPOINT", "VERTEX_DEPLOYED_INDEX_ID"}
+        expected |= {
+            "VERTEX_INDEX",
+            "VERTEX_INDEX_ENDPOINT",
+            "VERTEX_DEPLOYED_INDEX_ID",
+            "VERTEX_PUBLIC_ENDPOINT_DOMAIN",
+        }
     assert set(plain_env(agent(deployment))) == expected
     assert set(plain_env(dashboard(deployment))) == {"API_BASE_URL", "ENVIRONMENT"}
 
@@ -306,6 +311,15 @@ def test_firestore_is_a_native_mode_database(deployment):
     assert plain_env(agent(deployment))["GOOGLE_CLOUD_PROJECT"] == deployment.config["gcp:project"]
 
 
+def test_firestore_has_the_vector_index_the_long_term_fallback_searches(deployment):
+    """FirestoreVectorStore runs find_nearest on users/{u}/memories.embedding: that needs this exact index."""
+    (index,) = deployment.all("gcp:firestore/index:Index")
+    assert (index.inputs["collection"], index.inputs["queryScope"]) == ("memories", "COLLECTION")
+    (field,) = index.inputs["fields"]
+    assert field["fieldPath"] == "embedding"
+    assert field["vectorConfig"]["dimension"] == cfg(deployment, "embeddingDimensions")
+
+
 def test_vertex_vector_search_follows_the_stack_flag(deployment):
     env = plain_env(agent(deployment))
     apis = {a.inputs["service"] for a in deployment.all(API)}
@@ -316,9 +330,10 @@ def test_vertex_vector_search_follows_the_stack_flag(deployment):
     index, endpoint = deployment.one(INDEX, "vector-index"), deployment.one(ENDPOINT, "vector-endpoint")
     deployed = deployment.one(DEPLOYED_INDEX, "vector-deployed").inputs
     assert index.inputs["indexUpdateMethod"] == "STREAM_UPDATE"
-    assert index.inputs["metadata"]["config"]["dimensions"] == cfg(deployment, "vertexDimensions")
+    assert index.inputs["metadata"]["config"]["dimensions"] == cfg(deployment, "embeddingDimensions")
     assert env["VERTEX_INDEX"] == deployed["index"] and env["VERTEX_INDEX_ENDPOINT"] == deployed["indexEndpoint"]
     assert env["VERTEX_DEPLOYED_INDEX_ID"] == deployed["deployedIndexId"]
+    assert env["VERTEX_PUBLIC_ENDPOINT_DOMAIN"] == endpoint.state["publicEndpointDomainName"]
     assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", deployed["deployedIndexId"])
     assert (deployed["index"], deployed["indexEndpoint"]) == (index.id, endpoint.id)
     assert endpoint.inputs["publicEndpointEnabled"] is True  # IAM-authenticated; no VPC peering needed
