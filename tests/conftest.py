@@ -111,3 +111,23 @@ def private_redis(tmp_path):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def compat_url() -> str:
+    """Base URL (…/v1) of the OpenAI-compatible test server (tools/openai_compat_server.py)."""
+    return _require("OPENAI_COMPAT_URL")
+
+
+@pytest.fixture
+def gateway_url() -> str:
+    """Base URL (…/v1) of the real Portkey gateway (npm @portkey-ai/gateway, tools/portkey/launch.mjs)."""
+    return _require("PORTKEY_GATEWAY_URL")
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """A loopback base URL on a port nobody listens on (it was free a moment ago)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/v1"

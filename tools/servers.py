@@ -1,10 +1,14 @@
-"""Start and stop the real servers the test suite talks to (Redis, the Firestore emulator).
+"""Start and stop the real servers the test suite talks to (Redis, the Firestore emulator, an OpenAI-compatible
+server and the Portkey gateway in front of it).
 
     python tools/servers.py start   # prints `export NAME=value` lines for the shell
     python tools/servers.py stop
 
 Each server gets a free loopback port; pids and logs live in `.run/servers/` ($SERVERS_DIR overrides).
-A missing Redis is installed from Debian's packages; a missing Firestore emulator is an error.
+A missing Redis is installed from Debian's packages; a missing Firestore emulator is an error. The gateway
+(npm `@portkey-ai/gateway`, pinned in tools/portkey/package-lock.json) is installed by `npm ci` when its
+node_modules is missing or older than the lock. Provider keys (OPENAI_API_KEY, PORTKEY_API_KEY) are never
+exported: tests and notebooks point providers at these servers explicitly.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-RUN_DIR = Path(os.environ.get("SERVERS_DIR") or Path(__file__).resolve().parent.parent / ".run" / "servers")
+TOOLS = Path(__file__).resolve().parent
+RUN_DIR = Path(os.environ.get("SERVERS_DIR") or TOOLS.parent / ".run" / "servers")
+PORTKEY = TOOLS / "portkey"
 STATE = RUN_DIR / "state.json"
 PROJECT = "agent-workspace-test"
 
@@ -84,6 +90,22 @@ def firestore_emulator_jar() -> Path:
     )
 
 
+def ensure_portkey_gateway() -> Path:
+    """The gateway's launcher, after `npm ci` when node_modules is missing or older than the lock."""
+    for tool in ("node", "npm"):
+        if not shutil.which(tool):
+            sys.exit(f"servers: {tool} is not on PATH; the Portkey gateway needs Node.js 20 or later")
+    installed, lock = PORTKEY / "node_modules" / ".package-lock.json", PORTKEY / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime <= lock.stat().st_mtime:
+        print("servers: installing the Portkey gateway (npm ci --prefix tools/portkey)", file=sys.stderr)
+        subprocess.run(
+            ["npm", "ci", "--prefix", str(PORTKEY), "--no-audit", "--no-fund", "--ignore-scripts"],
+            check=True,
+            stdout=sys.stderr,
+        )
+    return PORTKEY / "launch.mjs"
+
+
 def spawn(name: str, argv: list[str]) -> int:
     """Start `argv` detached, logging to .run/servers/<name>.log; return its pid."""
     with open(RUN_DIR / f"{name}.log", "wb") as log:
@@ -110,7 +132,7 @@ def start() -> dict[str, str]:
     if STATE.exists():
         stop()
     pids: dict[str, int] = {}
-    redis_port, fs_port = free_port(), free_port()
+    redis_port, fs_port, compat_port, gateway_port = free_port(), free_port(), free_port(), free_port()
     pids["redis"] = spawn(
         "redis",
         [
@@ -143,12 +165,25 @@ def start() -> dict[str, str]:
         ],
     )
     STATE.write_text(json.dumps(pids))
+    pids["openai-compat"] = spawn(
+        "openai-compat", [sys.executable, str(TOOLS / "openai_compat_server.py"), "--port", str(compat_port)]
+    )
+    STATE.write_text(json.dumps(pids))
+    pids["portkey"] = spawn(
+        "portkey",
+        [shutil.which("node") or "node", str(ensure_portkey_gateway()), f"--port={gateway_port}", "--headless"],
+    )
+    STATE.write_text(json.dumps(pids))
     wait_until(lambda: redis_ping(redis_port), "redis-server")
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{compat_port}/_stats"), "OpenAI-compatible server")
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{gateway_port}/"), "Portkey gateway")
     wait_until(lambda: http_ok(f"http://127.0.0.1:{fs_port}/"), "Firestore emulator", timeout=60)
     return {
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{fs_port}",
         "GOOGLE_CLOUD_PROJECT": PROJECT,
+        "OPENAI_COMPAT_URL": f"http://127.0.0.1:{compat_port}/v1",
+        "PORTKEY_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}/v1",
     }
 
 
