@@ -6,10 +6,11 @@
 Environment: PORTKEY_API_KEY (without it the review is skipped: exit 0, nothing written), PORTKEY_CONFIG (a
 Portkey config id or JSON) and/or PORTKEY_VIRTUAL_KEY (which provider key Portkey uses), AI_REVIEW_MODEL, and
 PORTKEY_BASE_URL (a self-hosted gateway; Portkey's cloud by default). The prompt is the versioned file
-.github/prompts/ai_review.md. Kept small on purpose: it moves onto agent_lib.llm once that layer exists.
+.github/prompts/ai_review.md. The request goes through the project's own LLM layer (`agent_lib.llm.portkey`).
 """
 
 import argparse
+import asyncio
 import os
 import re
 import sys
@@ -60,20 +61,24 @@ def build_messages(prompt: str, architecture: str, diff: str, max_diff_chars: in
     return [{"role": "system", "content": prompt}, {"role": "user", "content": user}]
 
 
-def review(settings: Settings, messages: list[dict], prompt_ver: str) -> str:
-    """Send the messages through Portkey's OpenAI-compatible chat completions and return the reply's text."""
-    from portkey_ai import Portkey  # imported here: a skipped review (no key) needs no SDK
+async def review(settings: Settings, messages: list[dict], prompt_ver: str) -> str:
+    """Ask the project's Portkey provider (agent_lib.llm.portkey) for the checklist and return its text."""
+    import portkey_ai  # imported here: a skipped review (no key) needs no SDK
 
-    client = Portkey(
+    from agent_lib.llm.portkey import PortkeyLLM, close_portkey
+
+    client = portkey_ai.AsyncPortkey(
         api_key=settings.api_key,
         base_url=settings.base_url,
         config=settings.config,
         virtual_key=settings.virtual_key,
         metadata={"_user": "github-actions", "prompt": "ai_review", "prompt_version": prompt_ver},
-        request_timeout=300,
     )
-    reply = client.chat.completions.create(model=settings.model, messages=messages, temperature=0.2, max_tokens=2000)
-    return reply.choices[0].message.content or ""
+    llm = PortkeyLLM(model=settings.model, timeout=300, client=client)
+    try:
+        return (await llm.chat(messages, max_tokens=2000, temperature=0.2)).text
+    finally:
+        await close_portkey(client)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     prompt = args.prompt.read_text()
     version = prompt_version(prompt)
-    checklist = review(settings, build_messages(prompt, args.architecture.read_text(), diff), version)
+    checklist = asyncio.run(review(settings, build_messages(prompt, args.architecture.read_text(), diff), version))
     footer = f"\n\n<sub>{settings.model} via Portkey, prompt ai_review v{version}: suggestions, not a gate.</sub>\n"
     args.out.write_text(f"{MARKER}\n## AI review\n\n{checklist.strip()}{footer}")
     print(f"ai_review: wrote {args.out}", file=sys.stderr)
