@@ -15,5 +15,10 @@ finally:
     s.close()
 PY
 )}
-echo "Chat service: http://127.0.0.1:${port}  (try: curl http://127.0.0.1:${port}/healthz)"
+url="http://127.0.0.1:${port}"
+body='{"user": "me", "session": "s1", "message": "Hello!"}'
+echo "Chat service: ${url}  (try: curl ${url}/healthz; ready when ${url}/readyz answers 200)"
+echo "Chat:         curl -s ${url}/v1/chat -H 'Content-Type: application/json' -d '${body}'"
+echo "Streaming:    curl -sN ${url}/v1/chat -H 'Content-Type: application/json' -d '${body%\}}, \"stream\": true}'"
+echo "Memory:       curl -s ${url}/v1/users/me/sessions   (OpenAI API: ${url}/v1/chat/completions, docs: ${url}/docs)"
 exec uvicorn app.main:app --app-dir service --host 127.0.0.1 --port "$port"

@@ -1,0 +1,193 @@
+"""Request and response bodies of the HTTP API (the OpenAPI schema is generated from these)."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from agent_lib.agent import Reply
+from agent_lib.core import Component, Ident, MemoryItem, MemoryKind, Message, Role, Tier
+from agent_lib.llm.base import Usage
+from agent_lib.memory.base import SessionInfo
+from app.core.config import settings
+
+ChatText = Annotated[str, StringConstraints(min_length=1, max_length=settings.service_max_message_chars)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("the message is empty")
+    return value
+
+
+class ChatRequest(BaseModel):
+    """One turn of `user` in `session`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"user": "alice", "session": "trip-2026", "message": "I prefer window seats.", "stream": False}
+            ]
+        }
+    )
+
+    user: Ident  # owner of the memory this turn becomes
+    session: Ident  # the conversation
+    message: ChatText
+    stream: bool = False  # true: Server-Sent Events, token by token
+
+    _check_message = field_validator("message")(_not_blank)
+
+
+class MemoryItemPublic(BaseModel):
+    """A stored memory as the API shows it."""
+
+    id: str
+    tier: Tier
+    kind: MemoryKind
+    text: str
+    session: str | None = None
+    score: float | None = None  # similarity to the query, for items found by meaning
+    created_at: datetime
+
+    @classmethod
+    def of(cls, item: MemoryItem) -> "MemoryItemPublic":
+        return cls.model_validate(item.model_dump(exclude={"user"}))
+
+
+class ChatResponse(BaseModel):
+    """The answer, what memory contributed to it, and what it cost."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reply": "Noted: a window seat.",
+                    "user": "alice",
+                    "session": "trip-2026",
+                    "recalled": [],
+                    "usage": {"prompt_tokens": 52, "completion_tokens": 7, "cost_usd": None},
+                    "provider": "local",
+                    "model": "SmolLM2-135M-Instruct",
+                    "degraded": [],
+                }
+            ]
+        }
+    )
+
+    reply: str
+    user: str
+    session: str
+    recalled: list[MemoryItemPublic] = []
+    usage: Usage = Usage()
+    provider: str = ""
+    model: str = ""
+    degraded: list[str] = []  # memory tiers that could not be read for this turn
+
+    @classmethod
+    def of(cls, reply: Reply) -> "ChatResponse":
+        return cls(
+            reply=reply.reply,
+            user=reply.user,
+            session=reply.session,
+            recalled=[MemoryItemPublic.of(i) for i in reply.recalled],
+            usage=reply.usage,
+            provider=reply.provider,
+            model=reply.model,
+            degraded=reply.degraded,
+        )
+
+
+class ReadyResponse(BaseModel):
+    """Whether the agent finished warming up, and what each component runs on."""
+
+    ready: bool
+    capabilities: dict[str, Component]  # per component: backend, degraded, device, detail, probes
+    degraded: list[str] = []
+    warm_up_error: str | None = None
+
+
+class SessionPublic(BaseModel):
+    """One conversation of a user."""
+
+    session: str
+    turns: int = 0
+    started_at: datetime | None = None
+    last_at: datetime | None = None
+    summary: str | None = None
+
+    @classmethod
+    def of(cls, info: SessionInfo) -> "SessionPublic":
+        return cls.model_validate(info.model_dump(include={"session", "turns", "started_at", "last_at", "summary"}))
+
+
+class TurnPublic(BaseModel):
+    """One message of a conversation."""
+
+    id: str
+    role: Role
+    content: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, m: Message) -> "TurnPublic":
+        return cls(id=m.id, role=m.role, content=m.content, created_at=m.created_at)
+
+
+class SessionDetail(SessionPublic):
+    """A conversation with all its turns."""
+
+    messages: list[TurnPublic] = []
+
+
+# --- OpenAI-compatible chat completions (the subset this service honours)
+
+
+class OpenAIMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(p.get("text", "") for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class StreamOptions(BaseModel):
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI's request body; `user` owns the memory, the last user message is the turn, memory supplies the rest."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [{"model": "agent", "user": "alice", "messages": [{"role": "user", "content": "Hello!"}]}]
+        },
+    )
+
+    model: str = "agent"
+    messages: list[OpenAIMessage] = Field(min_length=1)
+    user: Ident = "anonymous"
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+
+    @field_validator("messages")
+    @classmethod
+    def _last_user_message(cls, messages: list[OpenAIMessage]) -> list[OpenAIMessage]:
+        turn = next((m for m in reversed(messages) if m.role == "user"), None)
+        if turn is None:
+            raise ValueError("no user message")
+        if not turn.text.strip():
+            raise ValueError("the last user message is empty")
+        if len(turn.text) > settings.service_max_message_chars:
+            raise ValueError(f"the last user message is longer than {settings.service_max_message_chars} characters")
+        return messages
+
+    @property
+    def turn(self) -> str:
+        return next(m for m in reversed(self.messages) if m.role == "user").text
