@@ -175,6 +175,13 @@ class ChatCompletionRequest(BaseModel):
     user: Ident = "anonymous"
     stream: bool = False
     stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(None, ge=1, le=4096, description="reply length limit; the service's by default")
+    max_completion_tokens: int | None = Field(None, ge=1, le=4096, description="newer name of `max_tokens`")
+    temperature: float | None = Field(None, ge=0, le=2)
+
+    @property
+    def reply_tokens(self) -> int | None:
+        return self.max_completion_tokens or self.max_tokens
 
     @field_validator("messages")
     @classmethod

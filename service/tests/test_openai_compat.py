@@ -21,7 +21,8 @@ async def test_completion(oai, live_url, user):
     )
     assert completion.object == "chat.completion" and completion.id.startswith("chatcmpl-")
     choice = completion.choices[0]
-    assert choice.message.role == "assistant" and choice.message.content.strip() and choice.finish_reason == "stop"
+    assert choice.message.role == "assistant" and choice.message.content.strip()
+    assert choice.finish_reason in ("stop", "length")
     assert completion.usage.completion_tokens > 0
     assert completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens
     # `user` owns the memory and the header names the session: the turn is stored there
@@ -43,7 +44,7 @@ async def test_streamed_completion(oai, live_url, user):
     assert chunks[0].choices[0].delta.role == "assistant"
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text.strip() and sum(1 for c in chunks if c.choices and c.choices[0].delta.content) > 1
-    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] in ("stop", "length")
     assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens > 0
     # no header: the session is "default"
     async with httpx.AsyncClient(base_url=live_url) as c:
@@ -76,3 +77,11 @@ async def test_bad_session_header_is_422(oai):
         await oai.chat.completions.create(
             model="agent", messages=[{"role": "user", "content": "hi"}], extra_headers={"X-Session-Id": "a b"}
         )
+
+
+async def test_max_tokens_limits_the_reply_and_says_so(oai, user):
+    completion = await oai.chat.completions.create(
+        model="agent", user=user, messages=[{"role": "user", "content": "Tell me a long story."}], max_tokens=2
+    )
+    assert completion.choices[0].finish_reason == "length"
+    assert completion.usage.completion_tokens <= 2

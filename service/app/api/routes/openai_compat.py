@@ -45,7 +45,7 @@ async def chat_completions(body: ChatCompletionRequest, agent: AgentDep, session
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
         try:
-            reply = await agent.chat(body.user, session, body.turn)
+            reply = await agent.chat(body.user, session, body.turn, body.reply_tokens, body.temperature)
         except ValueError as e:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e)) from e
         record_reply(reply)
@@ -55,10 +55,10 @@ async def chat_completions(body: ChatCompletionRequest, agent: AgentDep, session
             object="chat.completion",
             created=created,
             model=reply.model,
-            choices=[Choice(index=0, message=message, finish_reason="stop")],
+            choices=[Choice(index=0, message=message, finish_reason=reply.finish_reason or "stop")],
             usage=completion_usage(reply.usage),
         )
-    events = agent.stream(body.user, session, body.turn)
+    events = agent.stream(body.user, session, body.turn, body.reply_tokens, body.temperature)
     first = await first_event(events)
     model = agent.llm.model
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -81,7 +81,7 @@ async def chat_completions(body: ChatCompletionRequest, agent: AgentDep, session
 
     def on_reply(r: Reply) -> list[bytes]:
         record_reply(r)
-        tail = [chunk(ChoiceDelta(), finish="stop")]
+        tail = [chunk(ChoiceDelta(), finish=r.finish_reason or "stop")]
         if include_usage:
             tail.append(chunk(ChoiceDelta(), usage=r.usage))
         return [*tail, sse("[DONE]")]
