@@ -39,6 +39,7 @@ step "nbval (stored outputs of docs notebooks)" pytest_run -q --nbval nbs/*.ipyn
 step "pytest (agent_lib, service)" pytest_run -q tests service/tests
 # Pulumi's mock runtime wants an event loop of its own: the infra project runs in its own pytest process.
 step "pytest (infra, Pulumi mocks)" pytest_run -q infra/tests
+step "dashboard (lint, types, unit, e2e in Chromium)" bash tools/test_dashboard.sh
 
 echo; echo "make test took $(( $(date +%s) - start ))s"
 [ "$failed" -ne 0 ] && printf 'failed step: %s\n' "${failures[@]}"
