@@ -161,7 +161,7 @@ async def test_groups_below_min_batch_run_one_by_one(llm):
 
 
 def test_batching_defaults_follow_the_device(llm, cache_dir):
-    assert LocalLLM(cache_dir=cache_dir, device="cpu").min_batch == 3
+    assert LocalLLM(cache_dir=cache_dir, device="cpu").min_batch == 4
     assert LocalLLM(cache_dir=cache_dir, device="cuda:0").min_batch == 2  # nothing loads, so no GPU is needed
     assert (llm.max_batch, LocalLLM(cache_dir=cache_dir, min_batch=5).min_batch) == (8, 5)
 
