@@ -15,6 +15,7 @@ from app.api.main import api_router
 from app.api.routes import health, metrics
 from app.core.config import settings
 from app.core.logs import configure_logging
+from app.core.metrics import instrument_memory
 from app.middleware import ObservabilityMiddleware
 
 configure_logging(settings.json_logs, settings.google_cloud_project)
@@ -36,6 +37,7 @@ async def promote_idle_forever(agent: Agent, every_s: float, idle_after_s: float
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Build the agent once (probes have deadlines), warm it up in the background, close it (flushing memory)."""
     agent = await AgentFactory(AgentSettings()).build()
+    instrument_memory(agent)
     log.info("agent built:\n%s", agent.capabilities.summary())
     app.state.agent = agent
     tasks = [

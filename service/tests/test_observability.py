@@ -33,6 +33,8 @@ async def test_metrics_count_requests_tokens_and_state(client, user):
     route = {"method": "POST", "route": "/v1/chat", "status": "200"}
     assert grew("http_request_duration_seconds_count", **route) == 1
     assert grew("http_request_duration_seconds_sum", **route) > 0
+    for tier, operation in (("short", "window"), ("mid", "add_turns"), ("mid", "session"), ("long", "search")):
+        assert grew("memory_operation_duration_seconds_count", tier=tier, operation=operation) >= 1, (tier, operation)
     assert after[("agent_ready", ())] == 1
     components = {dict(k[1])["component"]: v for k, v in after.items() if k[0] == "agent_component_degraded"}
     assert components == {"short_term": 0, "mid_term": 0, "long_term": 0, "embedder": 0, "llm": 0}

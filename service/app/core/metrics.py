@@ -1,4 +1,9 @@
-"""Prometheus metrics: request latency by route, tokens, turns, and the state of the agent's components."""
+"""Prometheus metrics: request latency by route, tokens, turns, memory-tier latency and errors, component state."""
+
+import functools
+import inspect
+import time
+from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -16,6 +21,48 @@ READY = Gauge("agent_ready", "1 once the agent's warm-up finished.")
 DEGRADED = Gauge("agent_component_degraded", "1 while a component runs on a fallback backend.", ["component"])
 BREAKER = Gauge("memory_circuit_breaker_state", "Mid-term circuit breaker: 0 closed, 1 half-open, 2 open.", ["store"])
 BREAKER_CODES = {"closed": 0, "half_open": 1, "open": 2}
+MEMORY_SECONDS = Histogram(
+    "memory_operation_duration_seconds",
+    "Time of one call to a memory tier's backend.",
+    ["tier", "operation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+)
+MEMORY_ERRORS = Counter(
+    "memory_operation_errors_total", "Calls to a memory tier that raised.", ["tier", "operation", "error"]
+)
+
+
+class TimedStore:
+    """A memory tier whose async calls are timed and whose errors are counted; everything else passes through."""
+
+    def __init__(self, tier: str, store: Any):
+        self._tier, self._store = tier, store
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._store, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+
+        @functools.wraps(attr)
+        async def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return await attr(*args, **kwargs)
+            except Exception as e:
+                MEMORY_ERRORS.labels(self._tier, name, type(e).__name__).inc()
+                raise
+            finally:
+                MEMORY_SECONDS.labels(self._tier, name).observe(time.perf_counter() - start)
+
+        return timed
+
+
+def instrument_memory(agent: Agent) -> None:
+    """Time every call the memory manager makes to its tiers (done once, when the agent is built)."""
+    memory = agent.memory
+    memory.short, memory.mid = TimedStore("short", memory.short), TimedStore("mid", memory.mid)
+    if memory.long is not None:
+        memory.long = TimedStore("long", memory.long)
 
 
 def record_reply(reply: Reply) -> None:
