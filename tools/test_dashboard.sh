@@ -82,7 +82,7 @@ PY
 dport=$(free_port)
 (
   export PORT="$dport" HOSTNAME=127.0.0.1 API_BASE_URL="$service_url" SERVICE_API_KEY="$key"
-  export BENCH_RESULTS_DIR="$root/bench-results"
+  export BENCH_RESULTS_DIR="$root/dashboard/e2e/bench-results"  # recorded results: bench-results/ is empty on a clean clone
   exec node .next/standalone/server.js
 ) >"$work/dashboard.log" 2>&1 &
 pids+=($!)
