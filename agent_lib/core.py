@@ -74,8 +74,11 @@ class MemoryItem(BaseModel):
     text: str
     session: Ident | None = None  # None for memories not tied to one session
     id: str = Field(default_factory=new_id)
-    score: float | None = None  # similarity, for semantically recalled items
+    score: float | None = None  # relevance, for items found by search
     created_at: datetime = Field(default_factory=utcnow)
+    role: Role | None = None  # who said it, for turns
+    sources: list[str] = []  # ids of the turns it came from (a turn: its own id)
+    invalidated_at: datetime | None = None  # when a newer fact superseded this one (kept, never silently lost)
 
 # %% ../nbs/00_core.ipynb #0e86ed64
 class Probe(BaseModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import re
 from datetime import timedelta, timezone
@@ -18,8 +18,9 @@ from pydantic import BaseModel
 from ..core import IDENT_PATTERN, Ident, MemoryItem, MemoryKind, Message, Tier
 
 # %% auto #0
-__all__ = ['Summariser', 'FactExtractor', 'MemoryBackendError', 'MemoryUnavailable', 'check_ids', 'check_facts', 'to_us',
-           'from_us', 'ShortTermStore', 'SessionInfo', 'MidTermStore', 'Embedder', 'VectorStore', 'Context']
+__all__ = ['Summariser', 'FactExtractor', 'Consolidator', 'MemoryBackendError', 'MemoryUnavailable', 'check_ids', 'check_facts',
+           'to_us', 'from_us', 'ShortTermStore', 'SessionInfo', 'MidTermStore', 'SearchFilter', 'Embedder',
+           'VectorStore', 'ExtractedFact', 'Decision', 'Context']
 
 # %% ../../nbs/10_memory_base.ipynb #c6236eaa
 class MemoryBackendError(Exception):
@@ -123,6 +124,26 @@ class MidTermStore(Protocol):
     async def ping(self) -> None: ...
     async def aclose(self) -> None: ...
 
+# %% ../../nbs/10_memory_base.ipynb #9621ec97
+class SearchFilter(BaseModel):
+    "Which items of a user a search may return (every field optional; all given ones must hold)."
+    session: Ident | None = None  # only this session's items
+    kinds: list[MemoryKind] | None = None  # only these kinds (None: all)
+    since: datetime | None = None  # created at or after
+    until: datetime | None = None  # created before
+    valid_only: bool = False  # leave out facts a newer one superseded
+
+    def admits(self, item: MemoryItem) -> bool:
+        "Whether `item` passes the filter (backends that cannot filter in the query use this on candidates)."
+        return ((self.session is None or item.session == self.session)
+                and (self.kinds is None or item.kind in self.kinds)
+                and (self.since is None or to_us(item.created_at) >= to_us(self.since))
+                and (self.until is None or to_us(item.created_at) < to_us(self.until))
+                and not (self.valid_only and item.invalidated_at is not None))
+
+    @property
+    def empty(self) -> bool: return self == SearchFilter()
+
 # %% ../../nbs/10_memory_base.ipynb #720b418a
 @runtime_checkable
 class Embedder(Protocol):
@@ -137,15 +158,17 @@ class Embedder(Protocol):
 # %% ../../nbs/10_memory_base.ipynb #0a335935
 @runtime_checkable
 class VectorStore(Protocol):
-    "Nearest-neighbour search over memory items, per user."
+    "Hybrid (meaning + words) search over memory items, per user."
     name: str
     dim: int
 
     async def upsert(self, items: Sequence[MemoryItem], vectors: np.ndarray) -> None:
         "Insert or replace `items` (by id) with their vectors (one row each)."
         ...
-    async def search(self, user: str, vector: np.ndarray, k: int = 8) -> list[MemoryItem]:
-        "The `k` items of `user` nearest to `vector`, best first, `score` set to cosine similarity."
+    async def search(self, user: str, vector: np.ndarray, k: int = 8,
+                     text: str | None = None, # the query's words: given, the search is hybrid
+                     filter: SearchFilter | None = None) -> list[MemoryItem]:
+        "`user`'s `k` most relevant items, best first: by meaning and words with `text`, else by meaning (`score` = cosine)."
         ...
     async def delete(self, user: str, ids: Sequence[str]) -> None:
         "Remove these items of `user` (unknown ids are ignored)."
@@ -154,8 +177,20 @@ class VectorStore(Protocol):
     async def aclose(self) -> None: ...
 
 # %% ../../nbs/10_memory_base.ipynb #ff447c57
+class ExtractedFact(BaseModel):
+    "A candidate fact and the ids of the turns it came from."
+    text: str
+    sources: list[str] = []
+
+class Decision(BaseModel):
+    "What to do with candidate fact number `candidate`: add it, let it supersede fact `target`, or ignore it."
+    candidate: int
+    action: Literal["add", "update", "ignore"]
+    target: str | None = None  # the id of the superseded fact, for `update`
+
 Summariser = Callable[[str | None, Sequence[Message]], Awaitable[str]]  # (previous summary, turns) -> new summary
-FactExtractor = Callable[[Sequence[Message]], Awaitable[list[str]]]  # turns -> salient facts
+FactExtractor = Callable[[Sequence[Message]], Awaitable[list[ExtractedFact]]]  # turns -> candidate facts with their sources
+Consolidator = Callable[[Sequence[MemoryItem], Sequence[Sequence[MemoryItem]]], Awaitable[list[Decision]]]  # (candidates, nearest stored facts of each) -> decisions
 
 # %% ../../nbs/10_memory_base.ipynb #ba061804
 class Context(BaseModel):
