@@ -19,12 +19,14 @@ from fastcore.basics import patch
 from usearch.index import Index
 
 from ..core import MemoryItem
-from .base import MemoryUnavailable
+from .base import MemoryUnavailable, SearchFilter, to_us
+from .hybrid import fts_query, rrf
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'EXACT_BELOW', 'HNSW_PARAMS', 'unit_rows', 'ExactIndex', 'HnswIndex', 'LocalVectorStore']
+__all__ = ['log', 'EXACT_BELOW', 'HNSW_PARAMS', 'SCHEMA_VERSION', 'POOL', 'unit_rows', 'ExactIndex', 'HnswIndex',
+           'LocalVectorStore']
 
 # %% ../../nbs/17_memory_vector_local.ipynb #a211055b
 def unit_rows(vectors: np.ndarray, dim: int) -> np.ndarray:
@@ -96,6 +98,7 @@ class HnswIndex:
 EXACT_BELOW = 10_000  # vectors per user below which exact search serves (see the benchmark)
 HNSW_PARAMS = dict(connectivity=16, expansion_add=128, expansion_search=128)  # M, ef_construction, ef_search
 
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     key INTEGER PRIMARY KEY AUTOINCREMENT,  -- the vector's key in the user's index; never reused
@@ -103,8 +106,14 @@ CREATE TABLE IF NOT EXISTS items (
     id TEXT NOT NULL,
     item TEXT NOT NULL,  -- the MemoryItem as JSON, without score
     vector BLOB NOT NULL,  -- float32, dim values
+    session TEXT, kind TEXT, created_us INTEGER, invalidated_us INTEGER,  -- copies of the item's fields, for filters
     UNIQUE (user, id));
 CREATE TABLE IF NOT EXISTS versions (user TEXT PRIMARY KEY, version INTEGER NOT NULL);
+"""
+_FILTER_COLUMNS = {"session": "TEXT", "kind": "TEXT", "created_us": "INTEGER", "invalidated_us": "INTEGER"}
+_FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(user, text, tokenize='porter unicode61');  -- rowid = items.key
+CREATE INDEX IF NOT EXISTS items_by_time ON items (user, created_us);
 """
 
 class LocalVectorStore:
@@ -131,16 +140,41 @@ class LocalVectorStore:
     async def __aexit__(self, *exc): await self.aclose()
 
 # %% ../../nbs/17_memory_vector_local.ipynb #f775cdec
+def _filter_values(item: MemoryItem) -> tuple:
+    "The item's filter columns: session, kind, created_us, invalidated_us."
+    return (item.session, item.kind.value, to_us(item.created_at),
+            to_us(item.invalidated_at) if item.invalidated_at else None)
+
+def _migrate(db: sqlite3.Connection) -> None:
+    "Bring a file to SCHEMA_VERSION: add the filter columns and the FTS5 index, filled from the stored items."
+    if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION: return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        have = {r[1] for r in db.execute("PRAGMA table_info(items)")}
+        for column, kind in _FILTER_COLUMNS.items():
+            if column not in have: db.execute(f"ALTER TABLE items ADD COLUMN {column} {kind}")
+        for statement in filter(str.strip, _FTS.split(";")): db.execute(statement)
+        for key, raw in db.execute("SELECT key, item FROM items WHERE created_us IS NULL").fetchall():
+            item = MemoryItem.model_validate_json(raw)
+            db.execute("UPDATE items SET session = ?, kind = ?, created_us = ?, invalidated_us = ? WHERE key = ?", (*_filter_values(item), key))
+            db.execute("INSERT INTO items_fts (rowid, user, text) VALUES (?, ?, ?)", (key, item.user, item.text))
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK"); raise
+
 @patch
 def _connect(self: LocalVectorStore) -> sqlite3.Connection:
-    "The SQLite connection, opened (and the schema created) on first use."
+    "The SQLite connection, opened (and the schema created or migrated) on first use."
     if self._db is None:
         self.directory.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.directory / "items.sqlite", check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
+        _migrate(db)
         self._db = db
     return self._db
+
 
 @patch
 def _snapshot_dir(self: LocalVectorStore, user: str) -> Path:
@@ -206,9 +240,13 @@ def _upsert_sync(self: LocalVectorStore, user: str, items: list[MemoryItem], vec
         try:
             removed = [r[0] for r in db.execute(
                 f"DELETE FROM items WHERE user = ? AND id IN ({','.join('?' * len(ids))}) RETURNING key", (user, *ids))]
-            added = [db.execute("INSERT INTO items (user, id, item, vector) VALUES (?, ?, ?, ?) RETURNING key",
-                                (user, item.id, item.model_dump_json(exclude={"score"}), vec.tobytes())).fetchone()[0]
+            if removed: db.execute(f"DELETE FROM items_fts WHERE rowid IN ({','.join('?' * len(removed))})", removed)
+            added = [db.execute("INSERT INTO items (user, id, item, vector, session, kind, created_us, invalidated_us) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING key",
+                                (user, item.id, item.model_dump_json(exclude={"score"}), vec.tobytes(), *_filter_values(item))).fetchone()[0]
                      for item, vec in zip(items, vectors)]
+            db.executemany("INSERT INTO items_fts (rowid, user, text) VALUES (?, ?, ?)",
+                           [(key, user, item.text) for key, item in zip(added, items)])
             version = _bump(db, user)
             db.execute("COMMIT")
         except BaseException:
@@ -223,6 +261,7 @@ def _delete_sync(self: LocalVectorStore, user: str, ids: list[str]) -> bool:
         try:
             removed = [r[0] for r in db.execute(
                 f"DELETE FROM items WHERE user = ? AND id IN ({','.join('?' * len(ids))}) RETURNING key", (user, *ids))]
+            if removed: db.execute(f"DELETE FROM items_fts WHERE rowid IN ({','.join('?' * len(removed))})", removed)
             version = _bump(db, user) if removed else None
             db.execute("COMMIT")
         except BaseException:
@@ -231,17 +270,63 @@ def _delete_sync(self: LocalVectorStore, user: str, ids: list[str]) -> bool:
         return bool(removed)
 
 # %% ../../nbs/17_memory_vector_local.ipynb #0791d9a1
+POOL = 50  # candidates each signal (meaning, words) contributes to a hybrid search
+
+def _where(f: SearchFilter | None) -> tuple[str, list]:
+    "The SQL conditions (on `items i`) and arguments of a filter; empty for none."
+    if f is None or f.empty: return "", []
+    sql, args = [], []
+    if f.session is not None: sql.append("i.session = ?"); args.append(f.session)
+    if f.kinds is not None: sql.append(f"i.kind IN ({','.join('?' * len(f.kinds))})"); args += [k.value for k in f.kinds]
+    if f.since is not None: sql.append("i.created_us >= ?"); args.append(to_us(f.since))
+    if f.until is not None: sql.append("i.created_us < ?"); args.append(to_us(f.until))
+    if f.valid_only: sql.append("i.invalidated_us IS NULL")
+    return "".join(f" AND {s}" for s in sql), args
+
 @patch
-def _search_sync(self: LocalVectorStore, user: str, query: np.ndarray, k: int) -> list[MemoryItem]:
+def _dense(self: LocalVectorStore, db: sqlite3.Connection, user: str, index: ExactIndex | HnswIndex,
+           query: np.ndarray, n: int, where: str, args: list) -> tuple[np.ndarray, np.ndarray]:
+    "Keys and cosines of the `n` nearest items that pass the filter: the index unfiltered, else exact over the filtered rows."
+    if not where: return index.search(query, min(n, len(index)))
+    sub = ExactIndex(self.dim)
+    if isinstance(index, ExactIndex):  # in memory already: mask it
+        allowed = np.array([r[0] for r in db.execute(f"SELECT key FROM items i WHERE i.user = ?{where}", (user, *args))], np.int64)
+        mask = np.isin(index.keys, allowed)
+        sub.keys, sub.vectors = index.keys[mask], index.vectors[mask]
+    else:  # a large user: read the filtered rows' vectors from the record (a filter narrows the set)
+        rows = db.execute(f"SELECT key, vector FROM items i WHERE i.user = ?{where}", (user, *args)).fetchall()
+        if rows: sub.add(np.array([r[0] for r in rows], np.int64),
+                         np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), self.dim))
+    return sub.search(query, min(n, len(sub))) if len(sub) else (np.empty(0, np.int64), np.empty(0, np.float32))
+
+@patch
+def _lexical(self: LocalVectorStore, db: sqlite3.Connection, user: str, text: str, n: int, where: str, args: list) -> list[int]:
+    "Keys of the user's `n` best BM25 matches for the words of `text` (FTS5), filter applied."
+    match = fts_query(text)
+    if match is None: return []
+    scoped = 'user : "' + user.replace('"', '""') + f'" AND text : ({match})'  # the user column narrows the match; the join decides
+    return [r[0] for r in db.execute(
+        f"SELECT f.rowid FROM items_fts f JOIN items i ON i.key = f.rowid WHERE items_fts MATCH ? AND i.user = ?{where} "
+        "ORDER BY bm25(items_fts, 0.0, 1.0) LIMIT ?", (scoped, user, *args, n))]
+
+@patch
+def _search_sync(self: LocalVectorStore, user: str, query: np.ndarray, k: int, text: str | None,
+                 filter: SearchFilter | None) -> list[MemoryItem]:
     with self._lock:
         db = self._connect()
         index = self._index(user)
         if not len(index): return []
-        keys, sims = index.search(query, min(k, len(index)))
-        rows = dict(db.execute(f"SELECT key, item FROM items WHERE user = ? AND key IN ({','.join('?' * len(keys))})",
-                               (user, *map(int, keys))))
-    return [MemoryItem.model_validate_json(rows[key]).model_copy(update={"score": float(np.clip(sim, -1.0, 1.0))})
-            for key, sim in zip(map(int, keys), sims) if key in rows]
+        where, args = _where(filter)
+        keys, sims = self._dense(db, user, index, query, k if text is None else max(k, POOL), where, args)
+        if text is None: scores = dict(zip(map(int, keys), (float(np.clip(s, -1.0, 1.0)) for s in sims)))
+        else:
+            lexical = self._lexical(db, user, text, max(k, POOL), where, args)
+            scores = {int(key): s for key, s in rrf([[int(x) for x in keys], lexical]).items()}
+        top = list(scores)[:k]
+        if not top: return []
+        rows = dict(db.execute(f"SELECT key, item FROM items WHERE user = ? AND key IN ({','.join('?' * len(top))})", (user, *top)))
+    return [MemoryItem.model_validate_json(rows[key]).model_copy(update={"score": scores[key]}) for key in top if key in rows]
+
 
 @patch
 def _save_sync(self: LocalVectorStore) -> None:
@@ -295,10 +380,12 @@ async def upsert(self: LocalVectorStore, items: Sequence[MemoryItem], vectors: n
     self._changed()
 
 @patch
-async def search(self: LocalVectorStore, user: str, vector: np.ndarray, k: int = 8) -> list[MemoryItem]:
-    "The `k` items of `user` nearest to `vector`, best first, `score` set to cosine similarity."
+async def search(self: LocalVectorStore, user: str, vector: np.ndarray, k: int = 8,
+                 text: str | None = None, # the query's words: given, meaning and words are fused (RRF)
+                 filter: SearchFilter | None = None) -> list[MemoryItem]:
+    "`user`'s `k` most relevant items, best first: hybrid with `text` (`score` fused), else dense (`score` cosine)."
     if k <= 0: return []
-    return await self._run(self._search_sync, user, unit_rows(vector, self.dim)[0], k)
+    return await self._run(self._search_sync, user, unit_rows(vector, self.dim)[0], k, text, filter)
 
 @patch
 async def delete(self: LocalVectorStore, user: str, ids: Sequence[str]) -> None:
