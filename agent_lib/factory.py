@@ -19,7 +19,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .core import Capabilities, Component, Probe
-from .memory.base import Embedder, FactExtractor, Summariser
+from .memory.base import Consolidator, Embedder, FactExtractor, Summariser
 from .llm.base import LLM
 from .memory.manager import MemoryManager
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'MemorySettings', 'probe', 'build_short_term', 'build_mid_term', 'build_long_term', 'MemoryManagerFactory',
-           'AgentSettings', 'portkey_llm', 'build_llm', 'build_embedder', 'AgentFactory']
+           'AgentSettings', 'portkey_llm', 'build_llm', 'memory_promotion', 'build_embedder', 'AgentFactory']
 
 # %% ../nbs/30_factory.ipynb #2db61a79
 class MemorySettings(BaseSettings):
@@ -140,9 +140,10 @@ class MemoryManagerFactory:
     def __init__(self, settings: MemorySettings | None = None, # default: from the environment
                  embedder: Embedder | None = None, # default: the local MiniLM model
                  summarise: Summariser | None = None, # promotion functions (the agent supplies LLM-backed ones)
-                 extract_facts: FactExtractor | None = None):
+                 extract_facts: FactExtractor | None = None,
+                 consolidate: Consolidator | None = None): # add / supersede / ignore each extracted fact
         self.settings = settings or MemorySettings()
-        self.embedder, self.summarise, self.extract_facts = embedder, summarise, extract_facts
+        self.embedder, self.summarise, self.extract_facts, self.consolidate = embedder, summarise, extract_facts, consolidate
 
     async def build(self) -> MemoryManager:
         "Probe every backend once (concurrently where independent) and assemble the manager."
@@ -161,7 +162,7 @@ class MemoryManagerFactory:
             from agent_lib.memory.firestore import close_shared_pools
             closers.append(close_shared_pools)
         return MemoryManager(short, mid, long, embedder, summarise=self.summarise, extract_facts=self.extract_facts,
-                             capabilities=caps, recent_limit=s.memory_window, closers=closers)
+                             consolidate=self.consolidate, capabilities=caps, recent_limit=s.memory_window, closers=closers)
 
 # %% ../nbs/30_factory.ipynb #2cdf8b6c
 class AgentSettings(MemorySettings):
@@ -182,6 +183,7 @@ class AgentSettings(MemorySettings):
     agent_temperature: float = Field(0.7, ge=0, le=2)
     agent_tools: bool = False  # offer the safe tool registry (remote providers only; their first round is not streamed)
     llm_fallback_retry_s: float = Field(30.0, gt=0)  # after a provider outage, try it again this often
+    memory_llm_promotion: Literal["auto", "on", "off"] = "auto"  # summaries, facts, consolidation by the model; auto: with a remote provider only
 
     @property
     def portkey_configured(self) -> bool: return bool(self.portkey_api_key or self.portkey_base_url)
@@ -222,6 +224,17 @@ async def build_llm(s: AgentSettings) -> tuple[Component, LLM, Any]:
     llm = FallbackLLM(chosen, local, retry_after_s=s.llm_fallback_retry_s) if chosen else local
     return component, llm, local
 
+def memory_promotion(s: AgentSettings, llm: LLM, local: LLM) -> Component:
+    "Whether the model promotes memory (summaries, facts and their consolidation), and why: the `promotion` report."
+    remote, setting = llm is not local, s.memory_llm_promotion
+    on = setting == "on" or (setting == "auto" and remote)
+    if on and remote: why = f"{llm.provider} {llm.model} writes summaries and facts and consolidates them"
+    elif on: why = f"MEMORY_LLM_PROMOTION=on: the embedded {local.model} writes summaries and facts (a small model's are noisy)"
+    elif setting == "off": why = "MEMORY_LLM_PROMOTION=off; raw turns are searchable"
+    else: why = (f"no remote model answered, and the embedded {local.model}'s facts and summaries are noise (it stores questions "
+                 "as facts); raw turns are searchable; MEMORY_LLM_PROMOTION=on turns it on")
+    return Component(backend="llm" if on else "off", detail=why)
+
 def build_embedder(s: AgentSettings) -> Embedder:
     "The local MiniLM embedder, or OpenAI's (its vectors must match the indexes' dimension)."
     if s.embedder == "openai":
@@ -238,15 +251,17 @@ class AgentFactory:
 
     async def build(self):
         "An `Agent` (not yet warmed up) whose `capabilities` say what runs where."
-        from agent_lib.agent import Agent, default_tools, llm_fact_extractor, llm_summariser
+        from agent_lib.agent import Agent, default_tools, llm_consolidator, llm_fact_extractor, llm_summariser
         s = self.settings
         llm_component, llm, local = await build_llm(s)
+        promotion = memory_promotion(s, llm, local)
         embedder = build_embedder(s)
-        memory = await MemoryManagerFactory(s, embedder=embedder, summarise=llm_summariser(llm),
-                                            extract_facts=llm_fact_extractor(llm)).build()
+        promote = dict(summarise=llm_summariser(llm), extract_facts=llm_fact_extractor(llm),
+                       consolidate=llm_consolidator(llm)) if promotion.backend == "llm" else {}
+        memory = await MemoryManagerFactory(s, embedder=embedder, **promote).build()
         embed_component = memory.capabilities.components["embedder"]
         async def warm_embedder(): await embedder.embed(["warm up"])
         return Agent(memory, llm, max_tokens=s.agent_max_tokens, temperature=s.agent_temperature,
                      tools=default_tools(memory) if s.agent_tools and llm is not local else None,
-                     components={"llm": llm_component, "embedder": embed_component},
+                     components={"llm": llm_component, "embedder": embed_component, "promotion": promotion},
                      warm_ups=[local.load, warm_embedder])

@@ -62,8 +62,9 @@ sport=$(free_port)
   done
   export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
   export MEMORY_DATA_DIR="$work/data" AGENT_MAX_TOKENS=16 AGENT_TEMPERATURE=0 ENVIRONMENT=test SERVICE_API_KEYS="$key"
-  # idle sessions become summaries, facts and long-term items within seconds, so the e2e sees long-term recall
-  export PROMOTE_IDLE_AFTER_S=5 PROMOTE_IDLE_EVERY_S=0.5
+  # idle sessions become summaries and facts within seconds, so the e2e sees the summary view; the embedded model
+  # does not promote by default (its summaries are noise), so promotion is forced on for this check of the UI
+  export PROMOTE_IDLE_AFTER_S=5 PROMOTE_IDLE_EVERY_S=0.5 MEMORY_LLM_PROMOTION=on
   cd "$root" && exec python -m uvicorn app.main:app --app-dir service --host 127.0.0.1 --port "$sport"
 ) >"$work/service.log" 2>&1 &
 pids+=($!)

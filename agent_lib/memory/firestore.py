@@ -258,7 +258,8 @@ class FirestoreMidTerm:
                 for f in facts[i:i + BATCH_LIMIT]:
                     _check_doc_id(f.id)
                     batch.set(c.collection("users").document(f.user).collection("facts").document(f.id),
-                              {"text": f.text, "session": f.session, "created_at": _utc(f.created_at)})
+                              {"text": f.text, "session": f.session, "created_at": _utc(f.created_at), "sources": list(f.sources),
+                               "invalidated_at": None if f.invalidated_at is None else _utc(f.invalidated_at)})
                 await batch.commit(**self._rpc())
 
     async def facts(self, user: str, session: str | None = None) -> list[MemoryItem]:
@@ -268,9 +269,14 @@ class FirestoreMidTerm:
         q = (col.where(filter=FieldFilter("session", "==", session)) if session is not None
              else col.order_by("created_at", direction=Query.DESCENDING).order_by("__name__", direction=Query.DESCENDING))
         with _translated("facts"):
-            items = [MemoryItem(id=d.id, user=user, session=d.get("session"), tier=Tier.mid, kind=MemoryKind.fact,
-                                text=d.get("text"), created_at=_plain(d.get("created_at"))) async for d in q.stream(**self._rpc())]
+            items = [self._fact(user, d.id, d.to_dict()) async for d in q.stream(**self._rpc())]
         return sorted(items, key=lambda f: (f.created_at, f.id), reverse=True)
+
+    @staticmethod
+    def _fact(user: str, id: str, d: dict) -> MemoryItem:
+        "A fact from its document's fields (a document from before provenance: no sources, valid)."
+        return MemoryItem(id=id, user=user, session=d.get("session"), tier=Tier.mid, kind=MemoryKind.fact, text=d["text"],
+                          created_at=_plain(d["created_at"]), sources=d.get("sources", []), invalidated_at=_plain(d.get("invalidated_at")))
 
     async def _delete(self, c: AsyncClient, refs: list) -> None:
         "Delete documents in batches, in the order given."

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
@@ -19,11 +20,11 @@ from .base import (MemoryBackendError, MemoryUnavailable, SessionInfo, check_fac
                                    to_us)
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'SCHEMA', 'SQLiteMidTerm']
+__all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ADDED_COLUMNS', 'SQLiteMidTerm']
 
 # %% ../../nbs/12_memory_sqlite.ipynb #d3cf004e
-SCHEMA_VERSION = 1
-SCHEMA = f"""
+SCHEMA_VERSION = 2  # PRAGMA user_version of a file this code has brought up to date
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
   user TEXT NOT NULL, session TEXT NOT NULL,
   started_us INTEGER, last_us INTEGER,           -- created_at of its oldest / newest turn
@@ -43,18 +44,41 @@ CREATE TABLE IF NOT EXISTS facts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facts_newest ON facts (user, created_us, id);
 CREATE INDEX IF NOT EXISTS facts_of_session ON facts (user, session, created_us, id);
-PRAGMA user_version = {SCHEMA_VERSION};
-"""
+"""  # version 1's tables
+ADDED_COLUMNS = {  # (table, column): definition, for each column added since version 1
+    ("facts", "sources"): "TEXT NOT NULL DEFAULT '[]'",  # version 2: JSON list of the ids of the turns a fact came from
+    ("facts", "invalidated_us"): "INTEGER"}  # version 2: when a newer fact superseded it; NULL while valid
 
 _UPSERT_SESSION = """
 INSERT INTO sessions (user, session, started_us, last_us) VALUES (?, ?, ?, ?)
 ON CONFLICT (user, session) DO UPDATE SET
   started_us = min(coalesce(started_us, excluded.started_us), excluded.started_us),
   last_us = max(coalesce(last_us, excluded.last_us), excluded.last_us)"""
+_UPSERT_FACT = """
+INSERT INTO facts (user, id, session, text, created_us, sources, invalidated_us) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (user, id) DO UPDATE SET session = excluded.session, text = excluded.text, created_us = excluded.created_us,
+  sources = excluded.sources, invalidated_us = excluded.invalidated_us"""
 _SESSION_INFO = """
 SELECT session, started_us, last_us, summary, summarised_upto_us,
        (SELECT count(*) FROM turns t WHERE t.user = s.user AND t.session = s.session)
 FROM sessions s WHERE user = ?"""
+
+# %% ../../nbs/12_memory_sqlite.ipynb #516f282a
+async def _migrate(db: aiosqlite.Connection) -> None:
+    "Bring the file's schema up to `SCHEMA_VERSION`: add missing columns, then set `user_version`, in one transaction."
+    version = (await db.execute_fetchall("PRAGMA user_version"))[0][0]
+    if version > SCHEMA_VERSION: raise MemoryBackendError(f"sqlite: schema version {version} is newer than this code's {SCHEMA_VERSION}")
+    if version == SCHEMA_VERSION: return
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        for (table, column), definition in ADDED_COLUMNS.items():
+            if column not in {r[1] for r in await db.execute_fetchall(f"PRAGMA table_info({table})")}:
+                await db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error): await db.execute("ROLLBACK")
+        raise
+    await db.execute("COMMIT")
 
 # %% ../../nbs/12_memory_sqlite.ipynb #c55691be
 def _translate(e: sqlite3.Error) -> MemoryBackendError:
@@ -88,6 +112,7 @@ class SQLiteMidTerm:
             await db.execute(f"PRAGMA synchronous={self.synchronous}")
             await db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             await db.executescript(SCHEMA)
+            await _migrate(db)
         except BaseException:
             await db.close()
             raise
@@ -158,19 +183,18 @@ class SQLiteMidTerm:
         check_facts(facts)
         if not facts: return
         async with self._conn(write=True) as db:
-            await db.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?) ON CONFLICT (user, id) DO UPDATE SET "
-                                 "session = excluded.session, text = excluded.text, created_us = excluded.created_us",
-                                 [(f.user, f.id, f.session, f.text, to_us(f.created_at)) for f in facts])
+            await db.executemany(_UPSERT_FACT, [(f.user, f.id, f.session, f.text, to_us(f.created_at), json.dumps(f.sources),
+                                                 None if f.invalidated_at is None else to_us(f.invalidated_at)) for f in facts])
 
     async def facts(self, user: str, session: str | None = None) -> list[MemoryItem]:
         "Facts of `user` (of one session when given), newest first."
         check_ids(user, *([session] if session is not None else []))
         where, args = ("user = ? AND session = ?", (user, session)) if session is not None else ("user = ?", (user,))
         async with self._conn() as db:
-            rows = await db.execute_fetchall(f"SELECT id, session, text, created_us FROM facts WHERE {where} "
-                                             "ORDER BY created_us DESC, id DESC", args)
-        return [MemoryItem(id=i, user=user, session=s, tier=Tier.mid, kind=MemoryKind.fact, text=t, created_at=from_us(c))
-                for i, s, t, c in rows]
+            rows = await db.execute_fetchall(f"SELECT id, session, text, created_us, sources, invalidated_us FROM facts "
+                                             f"WHERE {where} ORDER BY created_us DESC, id DESC", args)
+        return [MemoryItem(id=i, user=user, session=s, tier=Tier.mid, kind=MemoryKind.fact, text=t, created_at=from_us(c),
+                           sources=json.loads(sources), invalidated_at=from_us(inv)) for i, s, t, c, sources, inv in rows]
 
     async def delete_session(self, user: str, session: str) -> None:
         "Erase a session: its info, turns, summary and facts."

@@ -18,16 +18,18 @@ from google.cloud.firestore_v1.vector import Vector
 from pydantic import TypeAdapter
 
 from ..core import Ident, MemoryItem
-from .base import MemoryBackendError, MemoryUnavailable
+from .base import MemoryBackendError, MemoryUnavailable, SearchFilter
+from .hybrid import fuse
 from .vector_local import unit_rows
 
 # %% auto #0
-__all__ = ['TRANSIENT', 'FIELDS', 'MAX_LIMIT', 'MAX_BATCH', 'DISTANCE', 'FirestoreVectorStore']
+__all__ = ['TRANSIENT', 'FIELDS', 'MAX_LIMIT', 'MAX_BATCH', 'DISTANCE', 'OVERFETCH', 'MIN_CANDIDATES', 'FirestoreVectorStore',
+           'candidates']
 
 # %% ../../nbs/18_memory_vector_firestore.ipynb #98a15c5e
 TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.ResourceExhausted,
              gexc.InternalServerError, gexc.RetryError, auth_exc.TransportError, TimeoutError)
-FIELDS = ["user", "id", "kind", "tier", "text", "session", "created_at"]  # what a document holds besides its vector
+FIELDS = ["user", "id", "kind", "tier", "text", "session", "created_at", "role", "sources", "invalidated_at"]  # a document besides its vector
 MAX_LIMIT, MAX_BATCH = 1000, 500  # Firestore's caps: find_nearest results, writes per batch
 
 class FirestoreVectorStore:
@@ -103,17 +105,35 @@ async def delete(self: FirestoreVectorStore, user: str, ids: Sequence[str]) -> N
 
 # %% ../../nbs/18_memory_vector_firestore.ipynb #c25219b3
 DISTANCE = "vector_distance"  # where find_nearest writes each hit's cosine distance
+OVERFETCH, MIN_CANDIDATES = 4, 50  # a search with text or a filter ranks max(4k, 50) dense candidates
+
+def candidates(k: int, hybrid: bool, filtered: bool) -> int:
+    "How many dense neighbours a search asks Firestore for."
+    return min(k if not (hybrid or filtered) else max(OVERFETCH * k, MIN_CANDIDATES), MAX_LIMIT)
 
 @patch
-async def search(self: FirestoreVectorStore, user: str, vector: np.ndarray, k: int = 8) -> list[MemoryItem]:
-    "The `k` items of `user` nearest to `vector`, best first, `score` set to cosine similarity."
+async def _nearest(self: FirestoreVectorStore, user: str, query: Vector, limit: int) -> list[MemoryItem]:
+    "The `limit` items of `user` nearest to `query`, nearest first, `score` = cosine similarity."
+    q = (await self._memories(user)).select(FIELDS + [DISTANCE]).find_nearest(
+        vector_field=self.field, query_vector=query, distance_measure=DistanceMeasure.COSINE, limit=limit,
+        distance_result_field=DISTANCE)
+    docs = await self._call(q.get(retry=None, timeout=self.timeout))
+    return [MemoryItem.model_validate({**d.to_dict(), "score": float(np.clip(1.0 - d.get(DISTANCE), -1.0, 1.0))}) for d in docs]
+
+@patch
+async def search(self: FirestoreVectorStore, user: str, vector: np.ndarray, k: int = 8,
+                 text: str | None = None, # the query's words: given, the dense candidates are re-ranked by them (`hybrid.fuse`)
+                 filter: SearchFilter | None = None) -> list[MemoryItem]:
+    "`user`'s `k` most relevant items, best first: with `text` dense candidates re-ranked by words (`score` cosine + word bonus), else by meaning (`score` cosine)."
     if k <= 0: return []
-    query = (await self._memories(user)).select(FIELDS + [DISTANCE]).find_nearest(
-        vector_field=self.field, query_vector=Vector(unit_rows(vector, self.dim)[0].tolist()),
-        distance_measure=DistanceMeasure.COSINE, limit=min(k, MAX_LIMIT), distance_result_field=DISTANCE)
-    docs = await self._call(query.get(retry=None, timeout=self.timeout))
-    return [MemoryItem.model_validate({**d.to_dict(), "score": float(np.clip(1.0 - d.get(DISTANCE), -1.0, 1.0))})
-            for d in docs]
+    filter = None if filter is None or filter.empty else filter
+    query, limit = Vector(unit_rows(vector, self.dim)[0].tolist()), candidates(k, text is not None, filter is not None)
+    while True:
+        found = await self._nearest(user, query, limit)
+        hits = found if filter is None else [h for h in found if filter.admits(h)]
+        if len(hits) >= k or len(found) < limit or limit == MAX_LIMIT: break
+        limit = MAX_LIMIT  # too few candidates passed the filter and there are more: ask once more, for Firestore's cap
+    return (hits if text is None else fuse(hits, text))[:k]
 
 @patch
 async def ping(self: FirestoreVectorStore) -> None:

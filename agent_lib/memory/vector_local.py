@@ -20,7 +20,7 @@ from usearch.index import Index
 
 from ..core import MemoryItem
 from .base import MemoryUnavailable, SearchFilter, to_us
-from .hybrid import fts_query, rrf
+from .hybrid import fts_query, fuse, terms
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,8 @@ CREATE TABLE IF NOT EXISTS versions (user TEXT PRIMARY KEY, version INTEGER NOT 
 """
 _FILTER_COLUMNS = {"session": "TEXT", "kind": "TEXT", "created_us": "INTEGER", "invalidated_us": "INTEGER"}
 _FTS = """
-CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(user, text, tokenize='porter unicode61');  -- rowid = items.key
+CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(user, text, tokenize='unicode61');  -- rowid = items.key, text = the item's terms
+CREATE VIRTUAL TABLE IF NOT EXISTS items_vocab USING fts5vocab(items_fts, 'row');  -- document frequency of each term
 CREATE INDEX IF NOT EXISTS items_by_time ON items (user, created_us);
 """
 
@@ -157,7 +158,7 @@ def _migrate(db: sqlite3.Connection) -> None:
         for key, raw in db.execute("SELECT key, item FROM items WHERE created_us IS NULL").fetchall():
             item = MemoryItem.model_validate_json(raw)
             db.execute("UPDATE items SET session = ?, kind = ?, created_us = ?, invalidated_us = ? WHERE key = ?", (*_filter_values(item), key))
-            db.execute("INSERT INTO items_fts (rowid, user, text) VALUES (?, ?, ?)", (key, item.user, item.text))
+            db.execute("INSERT INTO items_fts (rowid, user, text) VALUES (?, ?, ?)", (key, item.user, " ".join(terms(item.text))))
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
@@ -246,7 +247,7 @@ def _upsert_sync(self: LocalVectorStore, user: str, items: list[MemoryItem], vec
                                 (user, item.id, item.model_dump_json(exclude={"score"}), vec.tobytes(), *_filter_values(item))).fetchone()[0]
                      for item, vec in zip(items, vectors)]
             db.executemany("INSERT INTO items_fts (rowid, user, text) VALUES (?, ?, ?)",
-                           [(key, user, item.text) for key, item in zip(added, items)])
+                           [(key, user, " ".join(terms(item.text))) for key, item in zip(added, items)])
             version = _bump(db, user)
             db.execute("COMMIT")
         except BaseException:
@@ -318,14 +319,27 @@ def _search_sync(self: LocalVectorStore, user: str, query: np.ndarray, k: int, t
         if not len(index): return []
         where, args = _where(filter)
         keys, sims = self._dense(db, user, index, query, k if text is None else max(k, POOL), where, args)
-        if text is None: scores = dict(zip(map(int, keys), (float(np.clip(s, -1.0, 1.0)) for s in sims)))
-        else:
-            lexical = self._lexical(db, user, text, max(k, POOL), where, args)
-            scores = {int(key): s for key, s in rrf([[int(x) for x in keys], lexical]).items()}
+        if text is not None: return self._hybrid(db, user, query, text, k, [*map(int, keys), *self._lexical(db, user, text, max(k, POOL), where, args)])
+        scores = dict(zip(map(int, keys), (float(np.clip(s, -1.0, 1.0)) for s in sims)))
         top = list(scores)[:k]
         if not top: return []
         rows = dict(db.execute(f"SELECT key, item FROM items WHERE user = ? AND key IN ({','.join('?' * len(top))})", (user, *top)))
     return [MemoryItem.model_validate_json(rows[key]).model_copy(update={"score": scores[key]}) for key in top if key in rows]
+
+@patch
+def _hybrid(self: LocalVectorStore, db: sqlite3.Connection, user: str, query: np.ndarray, text: str, k: int,
+            candidates: list[int]) -> list[MemoryItem]:
+    "The `k` best candidates by cosine + weighted coverage of the query's words, with document frequencies from FTS5."
+    keys = list(dict.fromkeys(candidates))
+    if not keys: return []
+    rows = db.execute(f"SELECT i.item, i.vector, f.text FROM items i JOIN items_fts f ON f.rowid = i.key "
+                      f"WHERE i.user = ? AND i.key IN ({','.join('?' * len(keys))})", (user, *keys)).fetchall()
+    hits = [MemoryItem.model_validate_json(item).model_copy(update={"score": float(np.clip(np.frombuffer(vector, np.float32) @ query, -1.0, 1.0))})
+            for item, vector, _ in rows]
+    words = list(set(terms(text)))
+    doc_freq = dict(db.execute(f"SELECT term, doc FROM items_vocab WHERE term IN ({','.join('?' * len(words))})", words)) if words else {}
+    n_docs = db.execute("SELECT max(key) FROM items").fetchone()[0] or 1  # keys are never reused: an upper bound of the count
+    return fuse(hits, text, doc_freq, n_docs, [r[2].split() for r in rows])[:k]
 
 
 @patch
@@ -381,7 +395,7 @@ async def upsert(self: LocalVectorStore, items: Sequence[MemoryItem], vectors: n
 
 @patch
 async def search(self: LocalVectorStore, user: str, vector: np.ndarray, k: int = 8,
-                 text: str | None = None, # the query's words: given, meaning and words are fused (RRF)
+                 text: str | None = None, # the query's words: given, candidates are scored by meaning and words (`hybrid.fuse`)
                  filter: SearchFilter | None = None) -> list[MemoryItem]:
     "`user`'s `k` most relevant items, best first: hybrid with `text` (`score` fused), else dense (`score` cosine)."
     if k <= 0: return []

@@ -18,17 +18,22 @@ from google.cloud import aiplatform_v1 as v1
 from pydantic import TypeAdapter
 
 from ..core import Ident, MemoryItem
-from .base import MemoryBackendError, MemoryUnavailable
+from .base import MemoryBackendError, MemoryUnavailable, SearchFilter, to_us
+from .hybrid import LEXICAL_WEIGHT, sparse_vector
 from .vector_local import unit_rows
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'NAMESPACE', 'TRANSIENT', 'datapoint_id', 'user_restrict', 'to_datapoint', 'from_neighbor', 'VertexVectorStore']
+__all__ = ['log', 'NAMESPACE', 'KIND', 'SESSION', 'VALID', 'CREATED', 'Restriction', 'NumericRestriction', 'TRANSIENT',
+           'DENSE_ALPHA', 'datapoint_id', 'user_restrict', 'sparse_embedding', 'to_datapoint', 'from_neighbor',
+           'VertexVectorStore', 'query_restricts', 'rescore']
 
 # %% ../../nbs/19_memory_vertex.ipynb #309d02c2
 NAMESPACE = "user"  # the restrict namespace that carries each datapoint's owner
+KIND, SESSION, VALID, CREATED = "kind", "session", "valid", "created_us"  # the other restrict namespaces
 _ident = TypeAdapter(Ident)
+Restriction, NumericRestriction = v1.IndexDatapoint.Restriction, v1.IndexDatapoint.NumericRestriction
 
 def datapoint_id(user: str, id: str) -> str:
     "The datapoint id of `user`'s item `id`: unique across users, and never another user's."
@@ -36,13 +41,20 @@ def datapoint_id(user: str, id: str) -> str:
 
 def user_restrict(user: str) -> v1.IndexDatapoint.Restriction:
     "The restrict that admits only `user`."
-    return v1.IndexDatapoint.Restriction(namespace=NAMESPACE, allow_list=[_ident.validate_python(user)])
+    return Restriction(namespace=NAMESPACE, allow_list=[_ident.validate_python(user)])
+
+def sparse_embedding(text: str, query: bool = False) -> dict:
+    "`{'sparse_embedding': ...}` of `text`'s words for an `IndexDatapoint`, or `{}` when it has none."
+    dims, values = sparse_vector(text, query=query)
+    return {"sparse_embedding": v1.IndexDatapoint.SparseEmbedding(dimensions=dims, values=values)} if dims else {}
 
 def to_datapoint(item: MemoryItem, vector: np.ndarray) -> v1.IndexDatapoint:
-    "The datapoint of `item`: its vector, its user's restrict, the item itself as metadata."
+    "The datapoint of `item`: its vectors, its restricts, the item itself as metadata."
+    tokens = {KIND: item.kind.value, SESSION: item.session, VALID: "false" if item.invalidated_at is not None else "true"}
     return v1.IndexDatapoint(datapoint_id=datapoint_id(item.user, item.id), feature_vector=vector.tolist(),
-                             restricts=[user_restrict(item.user)],
-                             embedding_metadata=item.model_dump(mode="json", exclude={"score"}))
+                             restricts=[user_restrict(item.user)] + [Restriction(namespace=n, allow_list=[t]) for n, t in tokens.items() if t is not None],
+                             numeric_restricts=[NumericRestriction(namespace=CREATED, value_int=to_us(item.created_at))],
+                             embedding_metadata=item.model_dump(mode="json", exclude={"score"}), **sparse_embedding(item.text))
 
 def from_neighbor(user: str, neighbor: v1.FindNeighborsResponse.Neighbor) -> MemoryItem | None:
     "The item a neighbour holds, scored; None (and a warning) when it is not `user`'s."
@@ -58,6 +70,7 @@ def from_neighbor(user: str, neighbor: v1.FindNeighborsResponse.Neighbor) -> Mem
 # %% ../../nbs/19_memory_vertex.ipynb #3187a56e
 TRANSIENT = (gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.Aborted, gexc.ResourceExhausted,
              gexc.InternalServerError, gexc.RetryError, auth_exc.TransportError, TimeoutError)
+DENSE_ALPHA = 0.7  # hybrid queries: RRF weight of the dense ranking when Vertex retrieves the candidates (see below)
 
 class VertexVectorStore:
     "Memory vectors in a Vertex AI Vector Search stream-update index, every datapoint restricted to its user."
@@ -70,6 +83,7 @@ class VertexVectorStore:
                  dim: int = 384, # vector dimension (the index's)
                  timeout: float = 10.0, # seconds per call
                  batch_size: int = 100, # datapoints per UpsertDatapoints / RemoveDatapoints request
+                 alpha: float = DENSE_ALPHA, # hybrid queries: RRF weight of the dense ranking (1: dense only, 0: sparse only)
                  credentials=None, # google.auth credentials; default: the application's default credentials
                  index_client: v1.IndexServiceAsyncClient | None = None, match_client: v1.MatchServiceAsyncClient | None = None):
         self.location = v1.IndexServiceAsyncClient.parse_index_path(index).get("location")
@@ -77,7 +91,7 @@ class VertexVectorStore:
         if match_client is None and not public_endpoint_domain: raise ValueError("public_endpoint_domain is required")
         self.index, self.index_endpoint, self.deployed_index_id = index, index_endpoint, deployed_index_id
         self.public_endpoint_domain, self.dim, self.timeout, self.batch_size = public_endpoint_domain, dim, timeout, batch_size
-        self.credentials = credentials
+        self.credentials, self.alpha = credentials, alpha
         self._index_client, self._match_client = index_client, match_client
         self._owned: list = []  # clients this store built, and closes
         self._lock = asyncio.Lock()
@@ -124,20 +138,46 @@ async def upsert(self: VertexVectorStore, items: Sequence[MemoryItem], vectors: 
         request = v1.UpsertDatapointsRequest(index=self.index, datapoints=points[start:start + self.batch_size])
         await self._call(index_client.upsert_datapoints(request=request, timeout=self.timeout))
 
+def query_restricts(filter: SearchFilter | None) -> dict:
+    "The `restricts` (besides the user's) and `numeric_restricts` of a query datapoint that express `filter`."
+    if filter is None: return {"restricts": [], "numeric_restricts": []}
+    op = NumericRestriction.Operator
+    tokens = ([Restriction(namespace=SESSION, allow_list=[filter.session])] if filter.session is not None else []) + \
+             ([Restriction(namespace=KIND, allow_list=[k.value for k in filter.kinds])] if filter.kinds is not None else []) + \
+             ([Restriction(namespace=VALID, deny_list=["false"])] if filter.valid_only else [])
+    numbers = ([NumericRestriction(namespace=CREATED, value_int=to_us(filter.since), op=op.GREATER_EQUAL)] if filter.since is not None else []) + \
+              ([NumericRestriction(namespace=CREATED, value_int=to_us(filter.until), op=op.LESS)] if filter.until is not None else [])
+    return {"restricts": tokens, "numeric_restricts": numbers}
+
+def rescore(neighbors: Sequence[tuple[MemoryItem, float]]) -> list[MemoryItem]: # (item scored by its cosine, its sparse_distance)
+    "The items best first by cosine + LEXICAL_WEIGHT x sparse_distance over the largest one (no bonus when none is positive)."
+    top = max((s for _, s in neighbors), default=0.0)
+    scores = [(i.score or 0.0) + (LEXICAL_WEIGHT * max(s, 0.0) / top if top > 0 else 0.0) for i, s in neighbors]
+    order = sorted(range(len(neighbors)), key=lambda j: -scores[j])  # stable: ties keep Vertex's order
+    return [neighbors[j][0].model_copy(update={"score": round(scores[j], 6)}) for j in order]
+
 @patch
-async def search(self: VertexVectorStore, user: str, vector: np.ndarray, k: int = 8) -> list[MemoryItem]:
-    "The `k` items of `user` nearest to `vector`, best first, `score` set to cosine similarity."
-    if k <= 0: return []
-    query = v1.FindNeighborsRequest.Query(
-        datapoint=v1.IndexDatapoint(datapoint_id="query", feature_vector=unit_rows(vector, self.dim)[0].tolist(),
-                                    restricts=[user_restrict(user)]),
-        neighbor_count=k)
+async def search(self: VertexVectorStore, user: str, vector: np.ndarray, k: int = 8,
+                 text: str | None = None, # the query's words: given, a hybrid query (dense + sparse candidates, scored on the cosine scale)
+                 filter: SearchFilter | None = None) -> list[MemoryItem]:
+    "`user`'s `k` most relevant items, best first: by meaning and words with `text` (`score` cosine + word bonus), else by meaning (`score` cosine)."
+    if k <= 0 or (filter is not None and filter.kinds == []): return []
+    filter = None if filter is None or filter.empty else filter
+    narrow, words = query_restricts(filter), sparse_embedding(text, query=True) if text else {}
+    point = v1.IndexDatapoint(datapoint_id="query", feature_vector=unit_rows(vector, self.dim)[0].tolist(),
+                              restricts=[user_restrict(user), *narrow["restricts"]], numeric_restricts=narrow["numeric_restricts"], **words)
+    query = v1.FindNeighborsRequest.Query(datapoint=point, neighbor_count=k,
+                                          **({"rrf": v1.FindNeighborsRequest.Query.RRF(alpha=self.alpha)} if words else {}))
     request = v1.FindNeighborsRequest(index_endpoint=self.index_endpoint, deployed_index_id=self.deployed_index_id,
                                       queries=[query], return_full_datapoint=True)
     _, match_client = await self._clients()
     response = await self._call(match_client.find_neighbors(request=request, timeout=self.timeout))
     neighbors = response.nearest_neighbors[0].neighbors if response.nearest_neighbors else []
-    return [item for n in neighbors if (item := from_neighbor(user, n)) is not None]
+    kept = [(item, n.sparse_distance) for n in neighbors if (item := from_neighbor(user, n)) is not None]
+    if filter is not None and (outside := [i.id for i, _ in kept if not filter.admits(i)]):
+        log.warning("dropped neighbours %r: outside the query's filter (does the index honour restricts?)", outside)
+        kept = [(i, s) for i, s in kept if filter.admits(i)]
+    return (rescore(kept) if words else [i for i, _ in kept])[:k]
 
 @patch
 async def delete(self: VertexVectorStore, user: str, ids: Sequence[str]) -> None:

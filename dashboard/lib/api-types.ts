@@ -113,11 +113,17 @@ export interface paths {
         };
         /**
          * List Memories
-         * @description The user's facts and summaries; with `q`, the `k` nearest long-term items with their scores.
+         * @description With `q`: the `k` most relevant long-term items (turns, facts, summaries) with their scores, best first.
+         *     Without: the user's stored facts and summaries (turns are under /sessions). The filters apply to both.
          */
         get: operations["list_memories_v1_users__user__memories_get"];
         put?: never;
-        post?: never;
+        /**
+         * Import Memories
+         * @description Add memory without chatting: a past conversation (kept as turns of its sessions) and plain facts, searchable
+         *     from any session at once. Nothing is sent to the model.
+         */
+        post: operations["import_memories_v1_users__user__memories_post"];
         /**
          * Delete Memories
          * @description Erase everything stored about the user (facts and summaries come from their sessions, so those go too).
@@ -585,6 +591,88 @@ export interface components {
             version: string;
         };
         /**
+         * ImportedFact
+         * @description A plain fact about the user.
+         */
+        ImportedFact: {
+            /** Created At */
+            created_at?: string | null;
+            /** Session */
+            session?: string | null;
+            /** Text */
+            text: string;
+        };
+        /**
+         * ImportedMessage
+         * @description One message of a past conversation.
+         */
+        ImportedMessage: {
+            /** Content */
+            content: string;
+            /** Created At */
+            created_at?: string | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            /** Session */
+            session?: string | null;
+        };
+        /**
+         * MemoryImportRequest
+         * @description Memory to add without chatting: a past conversation, plain facts, or both (the path's user owns all of it).
+         * @example {
+         *       "facts": [
+         *         {
+         *           "text": "Alice is vegetarian."
+         *         }
+         *       ],
+         *       "messages": [
+         *         {
+         *           "content": "I prefer window seats.",
+         *           "created_at": "2026-01-05T09:30:00Z",
+         *           "role": "user"
+         *         },
+         *         {
+         *           "content": "Noted: a window seat.",
+         *           "role": "assistant"
+         *         }
+         *       ],
+         *       "session": "trip-2026"
+         *     }
+         */
+        MemoryImportRequest: {
+            /**
+             * Facts
+             * @default []
+             */
+            facts: components["schemas"]["ImportedFact"][];
+            /**
+             * Messages
+             * @default []
+             */
+            messages: components["schemas"]["ImportedMessage"][];
+            /** Session */
+            session?: string | null;
+        };
+        /**
+         * MemoryImportResponse
+         * @description Ids of what was stored, in the request's order.
+         */
+        MemoryImportResponse: {
+            /**
+             * Facts
+             * @default []
+             */
+            facts: string[];
+            /**
+             * Messages
+             * @default []
+             */
+            messages: string[];
+        };
+        /**
          * MemoryItemPublic
          * @description A stored memory as the API shows it.
          */
@@ -596,11 +684,19 @@ export interface components {
             created_at: string;
             /** Id */
             id: string;
+            /** Invalidated At */
+            invalidated_at?: string | null;
             kind: components["schemas"]["MemoryKind"];
+            role?: components["schemas"]["Role"] | null;
             /** Score */
             score?: number | null;
             /** Session */
             session?: string | null;
+            /**
+             * Sources
+             * @default []
+             */
+            sources: string[];
             /** Text */
             text: string;
             tier: components["schemas"]["Tier"];
@@ -1103,10 +1199,20 @@ export interface operations {
     list_memories_v1_users__user__memories_get: {
         parameters: {
             query?: {
-                /** @description search by meaning (long-term tier) */
+                /** @description search by meaning and words (long-term) */
                 q?: string | null;
                 /** @description how many results of a search */
                 k?: number;
+                /** @description only this session's items */
+                session?: string | null;
+                /** @description only these kinds (repeat for several) */
+                kind?: components["schemas"]["MemoryKind"][] | null;
+                /** @description created at or after (ISO 8601; no zone: UTC) */
+                since?: string | null;
+                /** @description created before (ISO 8601; no zone: UTC) */
+                until?: string | null;
+                /** @description leave out facts a newer one superseded */
+                valid_only?: boolean;
             };
             header?: never;
             path: {
@@ -1133,6 +1239,48 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    import_memories_v1_users__user__memories_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemoryImportRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryImportResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description memory cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

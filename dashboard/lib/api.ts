@@ -66,10 +66,24 @@ export async function getSession(user: string, session: string): Promise<Session
   fail(`session ${session} of ${user}`, response, error);
 }
 
-/** The user's facts and summaries; with `q`, the `k` nearest long-term items with their scores. */
-export async function searchMemories(user: string, q?: string, k = 20): Promise<MemoryItem[]> {
+/** Which memories a search or listing may return (GET /v1/users/{user}/memories' filters). */
+export type MemoryFilter = {
+  session?: string;
+  kind?: Schemas['MemoryKind'][];
+  since?: string; // ISO 8601; without a zone: UTC
+  until?: string;
+  valid_only?: boolean;
+};
+
+/** The user's facts and summaries; with `q`, the `k` most relevant long-term items with their scores. */
+export async function searchMemories(
+  user: string,
+  q?: string,
+  k = 20,
+  filter: MemoryFilter = {},
+): Promise<MemoryItem[]> {
   const { data, error, response } = await client().GET('/v1/users/{user}/memories', {
-    params: { path: { user }, query: { q: q || undefined, k } },
+    params: { path: { user }, query: { q: q || undefined, k, ...filter } },
   });
   if (data) return data;
   fail(`memories of ${user}`, response, error);

@@ -12,6 +12,7 @@ const item = (over: Partial<Item>): Item => ({
   kind: 'turn',
   text: 't',
   created_at: '2026-11-25T00:00:00Z',
+  sources: [],
   ...over,
 });
 

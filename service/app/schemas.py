@@ -1,12 +1,12 @@
 """Request and response bodies of the HTTP API (the OpenAPI schema is generated from these)."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from agent_lib.agent import Reply
-from agent_lib.core import Component, Ident, MemoryItem, MemoryKind, Message, Role, Tier
+from agent_lib.core import Component, Ident, MemoryItem, MemoryKind, Message, Role, Tier, utcnow
 from agent_lib.llm.base import Usage
 from agent_lib.memory.base import SessionInfo
 from app.core.config import settings
@@ -39,6 +39,26 @@ class ChatRequest(BaseModel):
     _check_message = field_validator("message")(_not_blank)
 
 
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC; a time without a zone counts as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as e:  # e.g. 0001-01-01T00:00+01:00 has no UTC form
+        raise ValueError(f"{value.isoformat()} is out of range") from e
+
+
+def _not_future(value: datetime) -> datetime:
+    value, skew = as_utc(value), settings.service_max_clock_skew_s
+    if value > utcnow() + timedelta(seconds=skew):
+        raise ValueError(f"{value.isoformat()} is in the future (more than {skew:g} s ahead of the service's clock)")
+    return value
+
+
+PastTime = Annotated[datetime, AfterValidator(_not_future)]  # in UTC; without a zone: UTC
+
+
 class MemoryItemPublic(BaseModel):
     """A stored memory as the API shows it."""
 
@@ -47,12 +67,86 @@ class MemoryItemPublic(BaseModel):
     kind: MemoryKind
     text: str
     session: str | None = None
-    score: float | None = None  # similarity to the query, for items found by meaning
+    score: float | None = None  # relevance to the query, for items found by search (higher is better)
     created_at: datetime
+    role: Role | None = None  # who said it, for turns
+    sources: list[str] = []  # ids of the turns it came from (a turn: its own id)
+    invalidated_at: datetime | None = None  # when a newer fact superseded this one (kept, not deleted)
 
     @classmethod
     def of(cls, item: MemoryItem) -> "MemoryItemPublic":
         return cls.model_validate(item.model_dump(exclude={"user"}))
+
+
+class ImportedMessage(BaseModel):
+    """One message of a past conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: ChatText
+    created_at: PastTime | None = None  # when it was said; default: now
+    session: Ident | None = None  # default: the request's `session`
+
+    _check_content = field_validator("content")(_not_blank)
+
+
+class ImportedFact(BaseModel):
+    """A plain fact about the user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: ChatText
+    session: Ident | None = None  # default: the request's `session`; none: a fact of the user, of no one session
+    created_at: PastTime | None = None  # default: now
+
+    _check_text = field_validator("text")(_not_blank)
+
+
+MAX_ITEMS = settings.service_max_import_items
+
+
+class MemoryImportRequest(BaseModel):
+    """Memory to add without chatting: a past conversation, plain facts, or both (the path's user owns all of it)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "session": "trip-2026",
+                    "messages": [
+                        {"role": "user", "content": "I prefer window seats.", "created_at": "2026-01-05T09:30:00Z"},
+                        {"role": "assistant", "content": "Noted: a window seat."},
+                    ],
+                    "facts": [{"text": "Alice is vegetarian."}],
+                }
+            ]
+        },
+    )
+
+    messages: list[ImportedMessage] = Field([], max_length=MAX_ITEMS)  # kept in this order
+    session: Ident | None = None  # the session of every message and fact that names none
+    facts: list[ImportedFact] = Field([], max_length=MAX_ITEMS)
+
+    @model_validator(mode="after")
+    def _check_items(self) -> "MemoryImportRequest":
+        count = len(self.messages) + len(self.facts)
+        if count == 0:
+            raise ValueError("nothing to import: give at least one message or fact")
+        if count > MAX_ITEMS:
+            raise ValueError(f"{count} messages and facts; at most {MAX_ITEMS} per request")
+        unnamed = [i for i, m in enumerate(self.messages) if m.session is None]
+        if unnamed and self.session is None:
+            raise ValueError(f"messages {unnamed[:5]} have no session: give each one or set `session`")
+        return self
+
+
+class MemoryImportResponse(BaseModel):
+    """Ids of what was stored, in the request's order."""
+
+    messages: list[str] = []
+    facts: list[str] = []
 
 
 class ChatResponse(BaseModel):

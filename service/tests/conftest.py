@@ -97,9 +97,10 @@ def live_url(tmp_path_factory):
 @pytest.fixture(scope="session")
 def deployed(tmp_path_factory):
     """A second service configured as deployed: /v1 needs `Authorization: Bearer API_KEY`, logs are JSON, and idle
-    sessions are promoted (summarised, facts extracted, embedded) within a second, so long-term memories appear."""
+    sessions are promoted (summarised, facts extracted, embedded) within a second, so long-term memories appear.
+    The embedded model's promotion is off by default (its facts are noise): MEMORY_LLM_PROMOTION=on exercises it."""
     data_dir = tmp_path_factory.mktemp("deployed-service")
-    overrides = {"ENVIRONMENT": "prod", "SERVICE_API_KEYS": API_KEY}
+    overrides = {"ENVIRONMENT": "prod", "SERVICE_API_KEYS": API_KEY, "MEMORY_LLM_PROMOTION": "on"}
     with running_service(data_dir, PROMOTE_IDLE_AFTER_S="1", PROMOTE_IDLE_EVERY_S="0.5", **overrides) as service:
         yield service
 

@@ -37,6 +37,8 @@ def test_readyz_reports_every_component(live_url):
         "local",
     )
     assert caps["llm"]["backend"] == "local" and caps["llm"]["device"] == "cpu" and caps["llm"]["detail"]
+    # the embedded model does not write summaries and facts by default, and /readyz says so (raw turns still work)
+    assert caps["promotion"]["backend"] == "off" and "raw turns are searchable" in caps["promotion"]["detail"]
     redis = next(p for p in caps["short_term"]["probes"] if p["backend"] == "redis")
     assert redis == {**redis, "ok": False, "configured": False, "detail": "REDIS_URL not set"}
     assert body["degraded"] == [] and not any(c["degraded"] for c in caps.values())

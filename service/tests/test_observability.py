@@ -37,7 +37,7 @@ async def test_metrics_count_requests_tokens_and_state(client, user):
         assert grew("memory_operation_duration_seconds_count", tier=tier, operation=operation) >= 1, (tier, operation)
     assert after[("agent_ready", ())] == 1
     components = {dict(k[1])["component"]: v for k, v in after.items() if k[0] == "agent_component_degraded"}
-    assert components == {"short_term": 0, "mid_term": 0, "long_term": 0, "embedder": 0, "llm": 0}
+    assert components == {"short_term": 0, "mid_term": 0, "long_term": 0, "embedder": 0, "llm": 0, "promotion": 0}
 
 
 async def test_unmatched_paths_share_one_label(client):

@@ -9,6 +9,7 @@ import pytest
 from agent_lib.core import Message
 from agent_lib.embed import LocalEmbedder
 from agent_lib.factory import MemoryManagerFactory, MemorySettings
+from agent_lib.memory.base import ExtractedFact
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +112,7 @@ async def test_users_never_see_each_others_memory(tmp_path, mid_term, embedder, 
     """Same session id, two users: recall, listing, search and erasure stay within one user."""
 
     async def facts(turns):
-        return [t.content for t in turns if t.role == "user"]
+        return [ExtractedFact(text=t.content, sources=[t.id]) for t in turns if t.role == "user"]
 
     async def summary(previous, turns):
         return " / ".join(t.content for t in turns)
@@ -133,7 +134,9 @@ async def test_users_never_see_each_others_memory(tmp_path, mid_term, embedder, 
         await mm.forget_user("bob")
         assert await mm.sessions("bob") == []
         assert len((await mm.recall("ada", "shared")).recent) == 4
-        assert {i.text for i in await mm.memories("ada") if i.kind.value == "fact"} == {f"question {n}" for n in range(4)}
+        ada = await mm.memories("ada")
+        assert {i.text for i in ada if i.kind.value == "fact"} == {f"question {n}" for n in range(4)}
+        assert {i.user for i in await mm.search("ada", "question 99", k=50)} == {"ada"}  # bob's erased turns never show
     finally:
         await mm.forget_user("ada")
         await mm.forget_user("bob")

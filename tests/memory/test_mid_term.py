@@ -6,6 +6,7 @@ each, whose writes go through its outbox and flusher.
 """
 
 import asyncio
+import contextlib
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,7 @@ from google.cloud.firestore_v1 import AsyncClient
 from google.cloud.firestore_v1.services.firestore.async_client import FirestoreAsyncClient
 
 from agent_lib.core import MemoryItem, Message, Role, Tier
-from agent_lib.memory.base import MemoryUnavailable, MidTermStore
+from agent_lib.memory.base import MemoryBackendError, MemoryUnavailable, MidTermStore, to_us
 from agent_lib.memory.firestore import (
     ClientPool,
     FirestoreMidTerm,
@@ -26,7 +27,7 @@ from agent_lib.memory.firestore import (
     shared_pool,
 )
 from agent_lib.memory.resilient import ResilientMidTerm
-from agent_lib.memory.sqlite import SQLiteMidTerm
+from agent_lib.memory.sqlite import SCHEMA_VERSION, SQLiteMidTerm
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -45,8 +46,8 @@ def msg(
     )
 
 
-def fact(k: int, text: str, user: str = "ada", session: str | None = "s1", id: str | None = None) -> MemoryItem:
-    """A mid-term fact `k` minutes after T0."""
+def fact(k: int, text: str, user: str = "ada", session: str | None = "s1", id: str | None = None, **kw) -> MemoryItem:
+    """A mid-term fact `k` minutes after T0 (`kw`: more fields, e.g. sources, invalidated_at)."""
     return MemoryItem(
         user=user,
         session=session,
@@ -55,6 +56,7 @@ def fact(k: int, text: str, user: str = "ada", session: str | None = "s1", id: s
         text=text,
         created_at=T0 + timedelta(minutes=k),
         **({"id": id} if id else {}),
+        **kw,
     )
 
 
@@ -161,6 +163,20 @@ async def test_facts_per_session_and_per_user_newest_first(store):
         await store.add_facts([MemoryItem(user="ada", tier=Tier.long, kind="fact", text="not mid-term")])
 
 
+async def test_facts_keep_their_sources_and_a_superseded_fact_is_kept_marked(store):
+    lisbon = fact(1, "Ada lives in Lisbon.", id="f-city", sources=["m1", "m2"])
+    tea = fact(2, "Ada takes tea with lemon.", sources=["m3"])
+    await store.add_facts([lisbon, tea])
+    assert await store.facts("ada") == [tea, lisbon]  # sources round-trip, in order
+    oslo = fact(90, "Ada moved to Oslo.", session="s2", sources=["m9"])
+    superseded = lisbon.model_copy(update={"invalidated_at": oslo.created_at})
+    await store.add_facts([oslo, superseded])  # supersede: write the old fact again with invalidated_at
+    assert await store.facts("ada") == [oslo, tea, superseded]  # kept, text and sources included, now marked
+    assert (await store.facts("ada", "s1"))[1].invalidated_at == T0 + timedelta(minutes=90)
+    await store.add_facts([lisbon])  # the last write of an id wins, for these fields too
+    assert (await store.facts("ada"))[2] == lisbon and lisbon.invalidated_at is None
+
+
 async def test_delete_session_erases_its_turns_summary_and_facts_only(store):
     await store.add_turns([msg(0, session="s1"), msg(1, session="s1"), msg(2, session="s2")])
     await store.set_summary("ada", "s1", "gone soon", upto=T0)
@@ -245,6 +261,46 @@ async def test_sqlite_creates_its_schema_on_first_use_in_wal_mode_and_keeps_data
         assert texts(await again.turns("ada", "s1")) == ["turn 0"]
 
 
+V1_FACTS = """CREATE TABLE facts (
+  user TEXT NOT NULL, id TEXT NOT NULL, session TEXT,
+  text TEXT NOT NULL, created_us INTEGER NOT NULL,
+  PRIMARY KEY (user, id)
+) WITHOUT ROWID;
+PRAGMA user_version = 1;"""  # the facts table as schema version 1 created it
+
+
+async def test_sqlite_migrates_a_version_1_file_in_place(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as old:
+        old.executescript(V1_FACTS)
+        old.execute("INSERT INTO facts VALUES ('ada', 'f1', 's1', 'Ada takes tea.', ?)", (to_us(T0),))
+    async with SQLiteMidTerm(path) as store:
+        (kept,) = await store.facts("ada")
+        assert (kept.id, kept.text, kept.created_at, kept.sources, kept.invalidated_at) == (
+            "f1",
+            "Ada takes tea.",
+            T0,
+            [],
+            None,
+        )
+        new = fact(5, "Ada moved to Oslo.", sources=["m5"], invalidated_at=T0 + timedelta(days=1))
+        await store.add_facts([new, kept.model_copy(update={"sources": ["m0"]})])
+        assert await store.facts("ada") == [new, kept.model_copy(update={"sources": ["m0"]})]
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert [r[1] for r in db.execute("PRAGMA table_info(facts)")][-2:] == ["sources", "invalidated_us"]
+    async with SQLiteMidTerm(path) as again:  # a current file is opened as it is
+        assert len(await again.facts("ada")) == 2
+
+
+async def test_sqlite_refuses_a_file_of_a_newer_schema(tmp_path):
+    path = tmp_path / "memory.sqlite3"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as newer:
+        newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(MemoryBackendError, match="newer than this code"):
+        await SQLiteMidTerm(path).ping()
+
+
 async def test_sqlite_locked_by_another_process_is_unavailable_not_an_error(tmp_path):
     path = tmp_path / "memory.sqlite3"
     async with SQLiteMidTerm(path) as store:
@@ -278,6 +334,8 @@ async def test_firestore_layout_and_the_turn_counter_matches_the_documents(fires
             "text": "a fact",
             "session": "s1",
             "created_at": T0,
+            "sources": [],
+            "invalidated_at": None,
         }
         assert (await store.session("ada", "s1")).turns == 5
 

@@ -220,3 +220,33 @@ async def test_a_read_delivers_the_readers_pending_writes_first(adapter):
     info = await r.session("ada", "s1")  # pushes the outbox up to Ada's writes (idempotent), then reads: exact
     assert info.turns == 3  # merging instead would count her three pending copies again
     assert await r.turns("ada", "s1") == sent
+
+
+async def test_fact_provenance_survives_the_outbox_and_the_read_your_writes_merge(adapter, emulator):
+    """Sources and invalidated_at travel whole through the outbox: in a read while down, and once delivered."""
+    r = adapter(read_attempts=1)
+
+    def fact(id: str, text: str, days: int, sources: list[str]) -> MemoryItem:
+        created = T0 + timedelta(days=days)
+        return MemoryItem(
+            id=id, user="ada", session="s1", tier=Tier.mid, kind="fact", text=text, created_at=created, sources=sources
+        )
+
+    lisbon = fact("f-city", "Ada lives in Lisbon.", 0, ["m1", "m2"])
+    await r.add_facts([lisbon])
+    await r.flush(timeout=60)
+    assert await r.facts("ada") == [lisbon]
+
+    emulator.stop()
+    oslo = fact("f-oslo", "Ada moved to Oslo.", 30, ["m9"])
+    superseded = lisbon.model_copy(update={"invalidated_at": oslo.created_at})
+    await r.add_facts([oslo, superseded])  # acknowledged while Firestore is down
+    with pytest.raises(PartialRead) as down:
+        await r.facts("ada")
+    assert down.value.partial == [oslo, superseded]  # the pending supersession, every field
+
+    emulator.start()  # empty: whatever is stored afterwards, the outbox delivered
+    await r.flush(timeout=60)
+    assert await r.inner.facts("ada") == [oslo, superseded]
+    assert await r.facts("ada", "s1") == [oslo, superseded]
+    await r.aclose()

@@ -9,6 +9,7 @@ import asyncio
 import os
 import sys
 import urllib.request
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -16,8 +17,9 @@ from google.cloud.firestore import AsyncClient
 
 from agent_lib.core import MemoryItem
 from agent_lib.embed import LocalEmbedder
-from agent_lib.memory.base import MemoryUnavailable, VectorStore
-from agent_lib.memory.vector_firestore import FirestoreVectorStore
+from agent_lib.memory.base import MemoryUnavailable, SearchFilter, VectorStore
+from agent_lib.memory.hybrid import LEXICAL_WEIGHT, fuse
+from agent_lib.memory.vector_firestore import MIN_CANDIDATES, FirestoreVectorStore
 from agent_lib.memory.vector_local import HnswIndex, LocalVectorStore
 
 BACKENDS = ["local", "local-hnsw", "firestore"]
@@ -187,6 +189,134 @@ async def test_concurrent_calls(store, embedder):
     assert [r[0].id for r in results] == [f"n{i}" for i in range(20)]
 
 
+# --- hybrid search, filters and provenance, on every backend
+
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
+THINGS = ["bank card", "laptop", "tablet", "phone", "router", "office alarm", "gym locker", "bike lock", "home safe"]
+THINGS += ["email account", "VPN", "work badge", "garage door", "car radio", "voicemail", "parking app"]
+THINGS += ["pension portal", "tax account"]
+MONTHS = ["January", "March", "May", "July", "September", "November"]
+QUESTION = "Kelivo42: a password or a PIN of mine?"
+
+
+def item(id: str, text: str, kind: str = "fact", days: float = 0, user: str = "cy", **kw) -> MemoryItem:
+    return MemoryItem(user=user, tier="long", kind=kind, text=text, id=id, created_at=T0 + timedelta(days=days), **kw)
+
+
+# Cy: 28 memories about PINs and passcodes (sessions s1, s2), and one fact that holds a rare word (s3).
+CY = [
+    *(
+        item(f"pin-{i}", f"Cy changed the PIN of her {t} in {MONTHS[i % 6]}.", days=i, session="s1")
+        for i, t in enumerate(THINGS)
+    ),
+    *(
+        item(
+            f"code-{i}", f"I set a new passcode on the {t} after a reminder.", "turn", 30 + i, session="s2", role="user"
+        )
+        for i, t in enumerate(THINGS[:10])
+    ),
+    item(
+        "map",
+        "Cy wrote Kelivo42 on the back of the trail map from her weekend hike.",
+        days=60,
+        session="s3",
+        sources=["m-hike-1", "m-hike-2"],
+    ),
+]
+_vectors: dict[str, np.ndarray] = {}
+
+
+def vectors(embedder: LocalEmbedder, texts: list[str]) -> np.ndarray:
+    """The texts' embeddings, each computed once per module (the backends share them)."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _vectors]
+    if missing:
+        _vectors.update(zip(missing, embed(embedder, missing), strict=True))
+    return np.stack([_vectors[t] for t in texts])
+
+
+async def put(store, embedder, items: list[MemoryItem]) -> None:
+    await store.upsert(items, vectors(embedder, [i.text for i in items]))
+
+
+async def ask(store, embedder, query: str, k: int = 50, text: str | None = None, user: str = "cy", **filter):
+    """Ids of `store.search` for `query`'s vector, with `text` and a SearchFilter of `filter` when given."""
+    f = SearchFilter(**filter) if filter else None
+    return [h.id for h in await store.search(user, vectors(embedder, [query])[0], k=k, text=text, filter=f)]
+
+
+async def test_hybrid_finds_a_rare_word_that_meaning_ranks_low(store, embedder):
+    await put(store, embedder, CY)
+    query = vectors(embedder, [QUESTION])[0]
+    cosines = {h.id: h.score for h in await store.search("cy", query, k=len(CY))}
+    assert list(cosines).index("map") >= 5  # by meaning alone, her many PIN memories come first
+    hybrid = await store.search("cy", query, k=5, text=QUESTION)
+    assert "map" in [h.id for h in hybrid]  # the words bring it into the top five
+    scores = [h.score for h in hybrid]
+    assert scores == sorted(scores, reverse=True)
+    # one scale everywhere: each score is the cosine plus a word bonus of at most LEXICAL_WEIGHT
+    assert all(-1e-4 <= h.score - cosines[h.id] <= LEXICAL_WEIGHT + 1e-4 for h in hybrid)
+    found = next(h for h in hybrid if h.id == "map")
+    assert found.score - cosines["map"] > 0.01  # its rare word lifts it
+    assert found.model_dump(exclude={"score"}) == CY[-1].model_dump(exclude={"score"})
+
+
+async def test_hybrid_without_meaningful_words_keeps_the_dense_order(store, embedder):
+    await put(store, embedder, CY)
+    query = vectors(embedder, [QUESTION])[0]
+    dense = await store.search("cy", query, k=10)
+    hybrid = await store.search("cy", query, k=10, text="the of and")
+    assert [h.id for h in hybrid] == [h.id for h in dense]
+    assert [h.score for h in hybrid] == pytest.approx([h.score for h in dense], abs=1e-5)  # the cosines, no bonus
+
+
+@pytest.mark.parametrize("text", [None, QUESTION], ids=["dense", "hybrid"])
+async def test_filters_session_kinds_time_and_validity(store, embedder, text):
+    await put(store, embedder, CY)
+    superseded = CY[0].model_copy(update={"invalidated_at": T0 + timedelta(days=90)})
+    await put(store, embedder, [superseded])
+
+    async def ids(**filter) -> list[str]:
+        return sorted(await ask(store, embedder, QUESTION, text=text, **filter))
+
+    assert await ids(session="s3") == ["map"]
+    assert await ids(kinds=["turn"]) == sorted(f"code-{i}" for i in range(10))
+    assert await ids(kinds=["turn"], until=T0 + timedelta(days=35)) == [f"code-{i}" for i in range(5)]  # exclusive
+    assert await ids(since=T0 + timedelta(days=39)) == ["code-9", "map"]  # inclusive
+    assert await ids(kinds=["summary", "turn"], session="s1") == []  # every given field must hold
+    assert "pin-0" in await ids(kinds=["fact"])
+    assert await ids(kinds=["fact"], valid_only=True) == sorted(
+        i.id for i in CY if i.kind == "fact" and i.id != "pin-0"
+    )
+    assert len(await ids(valid_only=True)) == len(CY) - 1
+    assert await ids(session="nowhere") == []
+
+
+async def test_a_selective_filter_finds_items_beyond_the_nearest_candidates(store, embedder):
+    """60 memories nearer to the question than the only summary: a kinds filter still finds the summary."""
+    dan = [
+        item(f"pin-{i}", f"Dan changed the PIN of his {THINGS[i % 18]} in {MONTHS[i % 6]}.", user="dan")
+        for i in range(60)
+    ]
+    dan.append(item("garden", "Dan and the agent talked about gardening.", "summary", user="dan"))
+    await put(store, embedder, dan)
+    assert (await ask(store, embedder, "my bank card PIN", k=len(dan), user="dan")).index("garden") >= MIN_CANDIDATES
+    for text in (None, "my bank card PIN"):
+        found = await ask(store, embedder, "my bank card PIN", k=1, text=text, user="dan", kinds=["summary"])
+        assert found == ["garden"]
+
+
+async def test_provenance_fields_round_trip(store, embedder):
+    turn = item("m1", "I moved to Oslo in March.", "turn", 1, session="s1", role="user", sources=["m1"])
+    old = item("f1", "Cy lives in Lisbon.", days=0, session="s0", sources=["m0"], invalidated_at=T0 + timedelta(days=1))
+    new = item("f2", "Cy lives in Oslo.", days=1, session="s1", sources=["m1"])
+    await put(store, embedder, [turn, old, new])
+    for text in (None, "where does Cy live?"):
+        hits = await store.search("cy", vectors(embedder, ["where does Cy live?"])[0], k=10, text=text)
+        assert {h.id: h.model_dump(exclude={"score"}) for h in hits} == {
+            i.id: i.model_dump(exclude={"score"}) for i in (turn, old, new)
+        }
+
+
 # --- the local index: persistence and its two search modes
 
 
@@ -275,8 +405,48 @@ async def test_firestore_documents_live_under_their_user(firestore_project, embe
         await upsert(s, embedder, [ADA[0], fact("bob", "Bob plays chess.", "chess")])
     doc = await client.collection("users", "ada", "memories").document("tea").get()
     assert doc.exists and doc.get("text") == ADA[0].text and len(doc.get("embedding")) == 384
+    assert {k: doc.get(k) for k in ("role", "sources", "invalidated_at")} == {
+        "role": None,
+        "sources": [],
+        "invalidated_at": None,
+    }
     assert not (await client.collection("users", "ada", "memories").document("chess").get()).exists
     await close_client(client)
+
+
+async def test_firestore_asks_for_more_candidates_only_when_it_filters_or_re_ranks(firestore_project, embedder):
+    """Dense only: k neighbours. With text or a filter: max(4k, 50), re-asked at Firestore's cap when too few pass."""
+    client = AsyncClient(project=firestore_project)
+    async with FirestoreVectorStore(client) as s:
+        limits = []
+        nearest = s._nearest
+
+        async def spy(user, query, limit):
+            limits.append(limit)
+            return await nearest(user, query, limit)
+
+        s._nearest = spy
+        await upsert(s, embedder, ADA)
+        query = embed(embedder, ["tea"])[0]
+        await s.search("ada", query, k=3)
+        await s.search("ada", query, k=3, text="tea")
+        await s.search("ada", query, k=20, filter=SearchFilter(kinds=["fact"]))
+        await s.search(
+            "ada", query, k=3, filter=SearchFilter(session="nowhere")
+        )  # fewer than the limit exist: no re-ask
+        assert limits == [3, 50, 80, 50]
+        s._nearest = nearest
+    await close_client(client)
+
+
+async def test_firestore_re_ranks_its_dense_candidates_with_fuse(firestore_project, embedder):
+    """With text: hybrid.fuse over the dense candidates, document frequencies taken over those candidates."""
+    async with FirestoreVectorStore(project=firestore_project) as s:
+        await put(s, embedder, CY)
+        query = vectors(embedder, [QUESTION])[0]
+        candidates = await s.search("cy", query, k=MIN_CANDIDATES)  # the same max(4k, 50) neighbours, by cosine
+        hybrid = await s.search("cy", query, k=5, text=QUESTION)
+        assert [(h.id, h.score) for h in hybrid] == [(h.id, h.score) for h in fuse(candidates, QUESTION)[:5]]
 
 
 async def test_firestore_unreachable_is_unavailable(firestore_emulator, monkeypatch):

@@ -4,10 +4,12 @@ Vertex AI Vector Search cannot run here (no emulator exists). These tests check 
 contract instead: the real `google.cloud.aiplatform_v1` async clients with their real gRPC transports, over a real
 channel, to an in-process gRPC server standing in for Vertex. The server decodes the wire bytes into the real
 request messages, records them, and answers with real response messages or real gRPC status codes. What the service
-does with a request (that restricts filter, how fast streaming updates become searchable) needs a real index.
+does with a request (that token and numeric restricts filter, that a hybrid query retrieves by RRF and reports
+sparse_distance as a positive dot product, how fast streaming updates become searchable) needs a real index.
 """
 
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import numpy as np
@@ -18,8 +20,9 @@ from google.cloud.aiplatform_v1.services.match_service.transports import MatchSe
 
 from agent_lib.core import MemoryItem
 from agent_lib.embed import LocalEmbedder
-from agent_lib.memory.base import MemoryBackendError, MemoryUnavailable, VectorStore
-from agent_lib.memory.vertex import VertexVectorStore
+from agent_lib.memory.base import MemoryBackendError, MemoryUnavailable, SearchFilter, VectorStore, to_us
+from agent_lib.memory.hybrid import LEXICAL_WEIGHT, sparse_vector
+from agent_lib.memory.vertex import DENSE_ALPHA, VertexVectorStore
 
 INDEX = "projects/demo/locations/europe-west1/indexes/123"
 ENDPOINT = "projects/demo/locations/europe-west1/indexEndpoints/456"
@@ -141,7 +144,11 @@ async def test_contract_upsert_sends_restricted_datapoints(store, vertex, embedd
     assert {r.index for r in sent} == {INDEX}
     points = [p for r in sent for p in r.datapoints]
     assert [p.datapoint_id for p in points] == ["ada:tea", "ada:peanuts", "bob:tea"]
-    assert [restricts(p) for p in points] == [[("user", ["ada"])], [("user", ["ada"])], [("user", ["bob"])]]
+    assert [restricts(p) for p in points] == [
+        [("user", ["ada"]), ("kind", ["fact"]), ("session", ["s1"]), ("valid", ["true"])],
+        [("user", ["ada"]), ("kind", ["fact"]), ("valid", ["true"])],
+        [("user", ["bob"]), ("kind", ["fact"]), ("valid", ["true"])],
+    ]
     np.testing.assert_allclose([list(p.feature_vector) for p in points], vectors, atol=1e-6)
     assert dict(points[0].embedding_metadata) == {**ITEMS[0].model_dump(mode="json", exclude={"score"})}
     routing = vertex.metadata["UpsertDatapoints"][0]["x-goog-request-params"].replace("%2F", "/")
@@ -170,11 +177,167 @@ async def test_contract_find_neighbors_request_and_response(store, vertex, embed
     assert (asked.index_endpoint, asked.deployed_index_id, asked.return_full_datapoint) == (ENDPOINT, DEPLOYED, True)
     (q,) = asked.queries
     assert q.neighbor_count == 7 and restricts(q.datapoint) == [("user", ["ada"])]
+    assert "rrf" not in q and "sparse_embedding" not in q.datapoint and not q.datapoint.numeric_restricts  # dense only
     np.testing.assert_allclose(list(q.datapoint.feature_vector), query, atol=1e-6)
     assert [h.id for h in hits] == ["tea", "peanuts"]
     assert hits[0].model_dump(exclude={"score"}) == ITEMS[0].model_dump(exclude={"score"})
     assert abs(hits[0].score - float(vectors[0] @ query)) < 1e-6
     assert hits[0].score > hits[1].score
+
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+Op = v1.IndexDatapoint.NumericRestriction.Operator
+
+
+def sent_points(vertex) -> list[v1.IndexDatapoint]:
+    return [p for r in vertex.requests["UpsertDatapoints"] for p in r.datapoints]
+
+
+async def test_contract_upsert_carries_words_kind_session_validity_and_time(store, vertex, embedder):
+    """Contract (Vertex cannot run here): each datapoint carries its words as sparse_embedding (left out when there
+    are none), restricts for kind, session (none without one) and validity, and created_us as a numeric restrict."""
+    items = [
+        fact("ada", "The code for my storage locker is Kelivo42.", "f1", session="s1", created_at=T0, sources=["m1"]),
+        fact("ada", "Ada lives in Lisbon.", "f2", created_at=T0, invalidated_at=T0 + timedelta(days=9)),
+        MemoryItem(
+            user="ada", tier="long", kind="turn", role="assistant", text="Okay, thanks!", id="m2", sources=["m2"]
+        ),
+    ]
+    await store.upsert(items, embedder.embed_sync([i.text for i in items]))
+    points = sent_points(vertex)
+    assert [restricts(p) for p in points] == [
+        [("user", ["ada"]), ("kind", ["fact"]), ("session", ["s1"]), ("valid", ["true"])],
+        [("user", ["ada"]), ("kind", ["fact"]), ("valid", ["false"])],
+        [("user", ["ada"]), ("kind", ["turn"]), ("valid", ["true"])],
+    ]
+    for p, i in zip(points, items, strict=True):
+        assert [(n.namespace, n.value_int, n.op) for n in p.numeric_restricts] == [
+            ("created_us", to_us(i.created_at), Op.OPERATOR_UNSPECIFIED)  # a datapoint's numeric restrict has no op
+        ]
+        # role, sources and invalidated_at travel in the metadata
+        assert dict(p.embedding_metadata) == i.model_dump(mode="json", exclude={"score"})
+    dims, values = sparse_vector(items[0].text)
+    assert list(points[0].sparse_embedding.dimensions) == dims and len(dims) == 4  # code storage locker kelivo42
+    np.testing.assert_allclose(list(points[0].sparse_embedding.values), values, rtol=1e-6)  # FLOAT on the wire
+    assert "sparse_embedding" not in points[2]  # "Okay, thanks!" has no meaningful words
+
+
+async def test_contract_provenance_round_trips_through_the_metadata(store, vertex, embedder):
+    """Contract (Vertex cannot run here): a neighbour's metadata becomes the whole item, new fields included."""
+    item = MemoryItem(
+        user="ada", tier="long", kind="turn", role="user", text="I moved to Oslo.", id="m7", sources=["m7"]
+    )
+    superseded = fact("ada", "Ada lives in Lisbon.", "f1", sources=["m1"], invalidated_at=T0)
+    await store.upsert([item, superseded], embedder.embed_sync([item.text, superseded.text]))
+    points = sent_points(vertex)
+    vertex.replies["FindNeighbors"].append(neighbors_response(points, np.eye(2), np.array([1.0, 0.5])))
+    hits = await store.search("ada", embedder.embed_sync(["Oslo"])[0], k=2)
+    assert [h.model_dump(exclude={"score"}) for h in hits] == [
+        i.model_dump(exclude={"score"}) for i in (item, superseded)
+    ]
+
+
+def hybrid_response(*neighbors) -> v1.FindNeighborsResponse:
+    """A hybrid index's answer: (datapoint, dense distance, sparse distance) in the order given (RRF's)."""
+    found = [v1.FindNeighborsResponse.Neighbor(datapoint=p, distance=d, sparse_distance=s) for p, d, s in neighbors]
+    return v1.FindNeighborsResponse(
+        nearest_neighbors=[v1.FindNeighborsResponse.NearestNeighbors(id="query", neighbors=found)]
+    )
+
+
+async def test_contract_hybrid_query_carries_the_sparse_vector_and_rrf(vertex, embedder):
+    """Contract (Vertex cannot run here): with text, the query datapoint carries sparse_vector(text, query=True) beside
+    the dense vector, and the query asks for RRF retrieval with the store's alpha (default DENSE_ALPHA)."""
+    clients = vertex.clients()
+    store = VertexVectorStore(INDEX, ENDPOINT, DEPLOYED, timeout=5, alpha=0.9, **clients)
+    assert VertexVectorStore(INDEX, ENDPOINT, DEPLOYED, **clients).alpha == DENSE_ALPHA
+    question = "Is Ada allergic to peanuts?"
+    await store.search("ada", embedder.embed_sync([question])[0], k=4, text=question)
+    (q,) = vertex.requests["FindNeighbors"][0].queries
+    dims, values = sparse_vector(question, query=True)
+    assert (list(q.datapoint.sparse_embedding.dimensions), list(q.datapoint.sparse_embedding.values)) == (dims, values)
+    assert dims and q.rrf.alpha == pytest.approx(0.9) and q.neighbor_count == 4  # alpha is a FLOAT on the wire
+    assert restricts(q.datapoint) == [("user", ["ada"])]
+    await store.search("ada", embedder.embed_sync(["the of"])[0], k=4, text="the of")  # no meaningful words
+    (q,) = vertex.requests["FindNeighbors"][1].queries
+    assert "rrf" not in q and "sparse_embedding" not in q.datapoint  # a dense query
+    for client in clients.values():
+        await client.transport.close()
+
+
+async def test_contract_hybrid_scores_are_cosine_plus_a_bounded_word_bonus(store, vertex, embedder):
+    """Contract (Vertex cannot run here): a hybrid result's score is its cosine (distance) plus LEXICAL_WEIGHT times its
+    sparse_distance over the largest of the results, best first: RRF chooses the neighbours, not their order."""
+    await store.upsert(ITEMS[:2], embedder.embed_sync([i.text for i in ITEMS[:2]]))
+    tea, peanuts = sent_points(vertex)
+    question = "Is Ada allergic to peanuts?"
+    query = embedder.embed_sync([question])[0]
+
+    async def scores(*neighbors) -> list[tuple[str, float]]:
+        vertex.replies["FindNeighbors"].append(hybrid_response(*neighbors))
+        return [(h.id, h.score) for h in await store.search("ada", query, k=4, text=question)]
+
+    # RRF put the word match first; on the cosine scale the clearly nearer meaning wins
+    assert await scores((peanuts, 0.3, 2.0), (tea, 0.6, 0.5)) == [
+        ("tea", pytest.approx(0.6 + LEXICAL_WEIGHT * 0.5 / 2.0)),
+        ("peanuts", pytest.approx(0.3 + LEXICAL_WEIGHT)),
+    ]
+    # near in meaning, the word match gains the full bonus and comes first, whatever order Vertex returned
+    assert await scores((tea, 0.6, 0.0), (peanuts, 0.5, 2.2)) == [
+        ("peanuts", pytest.approx(0.5 + LEXICAL_WEIGHT)),
+        ("tea", pytest.approx(0.6)),
+    ]
+    # no positive sparse distance (no word matched, or a service that reports it negated): cosine alone, ties stable
+    assert await scores((peanuts, 0.4, 0.0), (tea, 0.4, -1.5)) == [("peanuts", 0.4), ("tea", 0.4)]
+
+
+@pytest.mark.parametrize(
+    "filter, tokens, numbers",
+    [
+        (SearchFilter(session="s1"), [("session", ["s1"], [])], []),
+        (SearchFilter(kinds=["fact", "summary"]), [("kind", ["fact", "summary"], [])], []),
+        (SearchFilter(valid_only=True), [("valid", [], ["false"])], []),
+        (SearchFilter(since=T0), [], [("created_us", to_us(T0), Op.GREATER_EQUAL)]),
+        (SearchFilter(until=T0), [], [("created_us", to_us(T0), Op.LESS)]),
+        (
+            SearchFilter(session="s2", kinds=["turn"], since=T0, until=T0 + timedelta(days=1), valid_only=True),
+            [("session", ["s2"], []), ("kind", ["turn"], []), ("valid", [], ["false"])],
+            [
+                ("created_us", to_us(T0), Op.GREATER_EQUAL),
+                ("created_us", to_us(T0 + timedelta(days=1)), Op.LESS),
+            ],
+        ),
+        (SearchFilter(), [], []),
+    ],
+    ids=["session", "kinds", "valid_only", "since", "until", "all", "empty"],
+)
+async def test_contract_filters_become_query_restricts(store, vertex, embedder, filter, tokens, numbers):
+    """Contract (Vertex cannot run here): a SearchFilter becomes token restricts (allow lists; validity as a deny list)
+    and numeric restricts on created_us with GREATER_EQUAL (since) and LESS (until), beside the user's restrict."""
+    await store.search("ada", embedder.embed_sync(["tea"])[0], k=3, text="tea", filter=filter)
+    (q,) = vertex.requests["FindNeighbors"][0].queries
+    assert q.rrf.alpha == pytest.approx(DENSE_ALPHA)  # the default
+    sent = [(r.namespace, list(r.allow_list), list(r.deny_list)) for r in q.datapoint.restricts]
+    assert sent == [("user", ["ada"], []), *tokens]
+    assert [(n.namespace, n.value_int, n.op) for n in q.datapoint.numeric_restricts] == numbers
+
+
+async def test_contract_neighbours_outside_the_filter_are_dropped(store, vertex, embedder):
+    """Contract (Vertex cannot run here): neighbours the filter does not admit (an index that ignored the restricts)
+    never reach the caller; kinds=[] admits nothing and makes no call."""
+    items = [
+        fact("ada", "Ada prefers green tea.", "tea", session="s1", created_at=T0),
+        fact("ada", "Ada used to drink coffee.", "coffee", session="s1", created_at=T0, invalidated_at=T0),
+        fact("ada", "Ada drinks tea at work.", "work", session="s2", created_at=T0),
+        fact("ada", "Ada drank tea last year.", "old", session="s1", created_at=T0 - timedelta(days=365)),
+    ]
+    vectors = embedder.embed_sync([i.text for i in items])
+    await store.upsert(items, vectors)
+    vertex.replies["FindNeighbors"].append(neighbors_response(sent_points(vertex), vectors, vectors[0]))
+    only = SearchFilter(session="s1", since=T0 - timedelta(days=1), valid_only=True)
+    assert [h.id for h in await store.search("ada", vectors[0], k=4, filter=only)] == ["tea"]
+    assert await store.search("ada", vectors[0], filter=SearchFilter(kinds=[])) == []
+    assert len(vertex.requests["FindNeighbors"]) == 1
 
 
 async def test_contract_foreign_neighbours_are_dropped(store, vertex, embedder):

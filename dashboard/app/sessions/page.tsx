@@ -1,9 +1,41 @@
 import Link from 'next/link';
 import { ConfirmButton } from '@/components/ConfirmButton';
-import { getSession, listSessions, searchMemories } from '@/lib/api';
+import {
+  getSession,
+  listSessions,
+  searchMemories,
+  ServiceError,
+  type MemoryFilter,
+  type MemoryItem,
+} from '@/lib/api';
 import { deleteSessionAction, deleteUserAction } from './actions';
 
-type Params = { user?: string; session?: string; q?: string; deleted?: string };
+type Params = {
+  user?: string;
+  session?: string;
+  q?: string;
+  deleted?: string;
+  kind?: string; // turn | fact | summary; empty: all
+  since?: string; // a date (UTC)
+  until?: string;
+  scope?: string; // 'session': only the open session's items
+};
+
+const KINDS = ['turn', 'fact', 'summary'] as const;
+
+/** The memories, or the service's reason when it refuses the filter (e.g. `since` not before `until`). */
+async function memoriesOrReason(
+  user: string,
+  q: string | undefined,
+  filter: MemoryFilter,
+): Promise<MemoryItem[] | string> {
+  try {
+    return await searchMemories(user, q, 20, filter);
+  } catch (e) {
+    if (e instanceof ServiceError && e.status === 422) return e.message;
+    throw e;
+  }
+}
 
 function when(t?: string | null): string {
   return t ? new Date(t).toISOString().replace('T', ' ').slice(0, 19) : '–';
@@ -11,12 +43,19 @@ function when(t?: string | null): string {
 
 // Users → sessions → turns and summaries; search a user's long-term memory; erase a session or the user.
 export default async function SessionsPage({ searchParams }: { searchParams: Promise<Params> }) {
-  const { user = 'me', session, q, deleted } = await searchParams;
-  const [sessions, detail, memories] = await Promise.all([
+  const { user = 'me', session, q, deleted, kind, since, until, scope } = await searchParams;
+  const filter: MemoryFilter = {
+    session: scope === 'session' && session ? session : undefined,
+    kind: KINDS.find((k) => k === kind) ? [kind as MemoryItem['kind']] : undefined,
+    since: since || undefined,
+    until: until || undefined,
+  };
+  const [sessions, detail, found] = await Promise.all([
     listSessions(user),
     session ? getSession(user, session) : Promise.resolve(null),
-    searchMemories(user, q),
+    memoriesOrReason(user, q, filter),
   ]);
+  const memories = typeof found === 'string' ? [] : found;
   const link = (extra: Record<string, string>) => `/sessions?${new URLSearchParams({ user, ...extra })}`;
   return (
     <>
@@ -100,8 +139,33 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
           <input type="hidden" name="user" value={user} />
           {session && <input type="hidden" name="session" value={session} />}
           <input name="q" defaultValue={q} placeholder="Search by meaning…" aria-label="Search memory" />
+          <select name="kind" defaultValue={kind ?? ''} aria-label="Kind">
+            <option value="">all kinds</option>
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}s
+              </option>
+            ))}
+          </select>
+          <label>
+            from <input type="date" name="since" defaultValue={since} aria-label="Since" />
+          </label>
+          <label>
+            before <input type="date" name="until" defaultValue={until} aria-label="Until" />
+          </label>
+          {session && (
+            <label>
+              <input type="checkbox" name="scope" value="session" defaultChecked={scope === 'session'} /> only{' '}
+              {session}
+            </label>
+          )}
           <button type="submit">Search</button>
         </form>
+        {typeof found === 'string' && (
+          <p className="notice" role="alert" data-testid="memory-filter-error">
+            {found}
+          </p>
+        )}
         {memories.length === 0 ? (
           <p className="muted">
             Nothing {q ? 'found' : 'stored yet (facts and summaries appear as sessions grow)'}.
@@ -113,7 +177,9 @@ export default async function SessionsPage({ searchParams }: { searchParams: Pro
                 <span className="tag">
                   {m.tier}/{m.kind}
                 </span>
-                {m.score != null && <span className="score">{m.score.toFixed(3)}</span>} {m.text}{' '}
+                {m.invalidated_at && <span className="tag">superseded</span>}
+                {m.score != null && <span className="score">{m.score.toFixed(3)}</span>}{' '}
+                {m.role && <span className="muted">{m.role}:</span>} {m.text}{' '}
                 {m.session && <span className="muted">({m.session})</span>}
               </li>
             ))}

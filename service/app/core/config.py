@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "dev", "staging", "prod", "production"] = "development"
     service_api_keys: Annotated[list[SecretStr], NoDecode] = []  # SERVICE_API_KEYS=k1,k2; empty: /v1 is open
     service_max_body_bytes: int = Field(64 * 1024, ge=1024)  # larger requests get 413
-    service_max_message_chars: int = Field(8000, ge=1)  # longer chat messages get 422
+    service_max_message_chars: int = Field(8000, ge=1)  # longer chat messages (and imported texts) get 422
+    service_max_import_items: int = Field(500, ge=1)  # more messages + facts in one import get 422
+    service_max_clock_skew_s: float = Field(300.0, ge=0)  # imported times later than now + this get 422
     promote_idle_after_s: float = Field(600.0, gt=0)  # a session idle this long is summarised into long-term memory
     promote_idle_every_s: float = Field(60.0, gt=0)  # how often idle sessions are looked for
     google_cloud_project: str | None = None  # names the trace of each log line in Cloud Logging

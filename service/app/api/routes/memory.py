@@ -1,12 +1,24 @@
-"""What memory holds about a user, for the dashboard: sessions with their turns, facts and summaries; and erasure."""
+"""What memory holds about a user: sessions with their turns, facts and summaries, search with filters; memory added
+without chatting (a past conversation, plain facts); erasure."""
 
+from collections import defaultdict
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 
-from agent_lib.core import IDENT_PATTERN
+from agent_lib.core import IDENT_PATTERN, MemoryKind, Message, Role
+from agent_lib.memory.base import SearchFilter
 from app.api.deps import AgentDep
-from app.schemas import MemoryItemPublic, SessionDetail, SessionPublic, TurnPublic
+from app.schemas import (
+    MemoryImportRequest,
+    MemoryImportResponse,
+    MemoryItemPublic,
+    SessionDetail,
+    SessionPublic,
+    TurnPublic,
+    as_utc,
+)
 
 router = APIRouter(prefix="/v1/users/{user}", tags=["memory"])
 
@@ -43,15 +55,85 @@ async def delete_sessions(user: User, agent: AgentDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+def unprocessable(reason: str) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=reason)
+
+
+def search_filter(
+    session: str | None,
+    kinds: list[MemoryKind] | None,
+    since: datetime | None,
+    until: datetime | None,
+    valid_only: bool,
+) -> SearchFilter:
+    """The filter of a memory search, times in UTC (422 for a range that is empty or out of range)."""
+    try:
+        since, until = (as_utc(t) if t is not None else None for t in (since, until))
+    except ValueError as e:
+        raise unprocessable(str(e)) from e
+    if since is not None and until is not None and since >= until:
+        raise unprocessable(f"since ({since.isoformat()}) must be before until ({until.isoformat()})")
+    return SearchFilter(session=session, kinds=kinds or None, since=since, until=until, valid_only=valid_only)
+
+
 @router.get("/memories", response_model=list[MemoryItemPublic])
 async def list_memories(
     user: User,
     agent: AgentDep,
-    q: Annotated[str | None, Query(max_length=1000, description="search by meaning (long-term tier)")] = None,
+    q: Annotated[str | None, Query(max_length=1000, description="search by meaning and words (long-term)")] = None,
     k: Annotated[int, Query(ge=1, le=100, description="how many results of a search")] = 20,
+    session: Annotated[str | None, Query(pattern=IDENT_PATTERN, description="only this session's items")] = None,
+    kind: Annotated[list[MemoryKind] | None, Query(description="only these kinds (repeat for several)")] = None,
+    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601; no zone: UTC)")] = None,
+    until: Annotated[datetime | None, Query(description="created before (ISO 8601; no zone: UTC)")] = None,
+    valid_only: Annotated[bool, Query(description="leave out facts a newer one superseded")] = False,
 ) -> list[MemoryItemPublic]:
-    """The user's facts and summaries; with `q`, the `k` nearest long-term items with their scores."""
-    return [MemoryItemPublic.of(i) for i in await agent.memory.memories(user, query=q or None, k=k)]
+    """With `q`: the `k` most relevant long-term items (turns, facts, summaries) with their scores, best first.
+    Without: the user's stored facts and summaries (turns are under /sessions). The filters apply to both."""
+    where = search_filter(session, kind, since, until, valid_only)
+    where = None if where.empty else where
+    if q and q.strip():
+        items = await agent.memory.search(user, q, k=k, filter=where)
+    else:
+        items = await agent.memory.memories(user, filter=where)
+    return [MemoryItemPublic.of(i) for i in items]
+
+
+@router.post(
+    "/memories",
+    response_model=MemoryImportResponse,
+    status_code=status.HTTP_201_CREATED,
+    responses={503: {"description": "memory cannot be reached"}},
+)
+async def import_memories(user: User, body: MemoryImportRequest, agent: AgentDep) -> MemoryImportResponse:
+    """Add memory without chatting: a past conversation (kept as turns of its sessions) and plain facts, searchable
+    from any session at once. Nothing is sent to the model."""
+    messages = [
+        Message(
+            user=user,
+            session=m.session or body.session,
+            role=Role(m.role),
+            content=m.content,
+            **({"created_at": m.created_at} if m.created_at else {}),
+        )
+        for m in body.messages
+    ]
+    groups: dict[tuple, list[str]] = defaultdict(list)  # import_facts takes one session and time per call
+    for f in body.facts:
+        groups[(f.session or body.session, f.created_at)].append(f.text)
+    stored: list[tuple[tuple, list[str], list[str]]] = []
+    try:
+        message_ids = await agent.memory.import_messages(messages) if messages else []
+        for key, texts in groups.items():
+            unique = list(dict.fromkeys(texts))  # a fact said twice is one fact
+            stored.append(
+                (key, unique, await agent.memory.import_facts(user, unique, session=key[0], created_at=key[1]))
+            )
+    except ValueError as e:  # memory's own input checks
+        raise unprocessable(str(e)) from e
+    fact_ids = {(*key, t): id_ for key, unique, ids in stored for t, id_ in zip(unique, ids, strict=True)}
+    facts = [fact_ids[(f.session or body.session, f.created_at, f.text)] for f in body.facts]
+    return MemoryImportResponse(messages=list(message_ids), facts=facts)
 
 
 @router.delete("/memories", status_code=status.HTTP_204_NO_CONTENT)
