@@ -25,7 +25,7 @@ from .indexer import Indexer
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'fact_id', 'summary_id', 'MemoryManager', 'turn_item', 'turn_items']
+__all__ = ['log', 'fact_id', 'summary_id', 'MemoryManager', 'turn_item', 'exchanges', 'turn_items']
 
 # %% ../../nbs/1a_memory_manager.ipynb #66f3e64c
 def fact_id(user: str, session: str, text: str) -> str:
@@ -78,17 +78,21 @@ def turn_item(m: Message, reply: Message | None = None) -> MemoryItem:
     return MemoryItem(id=m.id, user=m.user, session=m.session, tier=Tier.long, kind=MemoryKind.turn,
                       text=f"User: {m.content}\nAssistant: {reply.content}", created_at=m.created_at, sources=[m.id, reply.id])
 
-def turn_items(messages: Sequence[Message]) -> list[MemoryItem]:
-    "Long-term items of messages in conversation order: each user message with the reply that follows it, others alone."
-    said = [m for m in messages if m.role in (Role.user, Role.assistant) and m.content.strip()]
-    items, i = [], 0
-    while i < len(said):
-        m, nxt = said[i], said[i + 1] if i + 1 < len(said) else None
+def exchanges(messages: Sequence[Message]) -> list[list[Message]]:
+    "Messages in conversation order, grouped: each user message with the assistant reply that follows it, others alone."
+    groups, i = [], 0
+    while i < len(messages):
+        m, nxt = messages[i], messages[i + 1] if i + 1 < len(messages) else None
         paired = (m.role == Role.user and nxt is not None and nxt.role == Role.assistant
                   and (nxt.user, nxt.session) == (m.user, m.session))
-        items.append(turn_item(m, nxt if paired else None))
-        i += 2 if paired else 1
-    return items
+        groups.append(list(messages[i:i + (2 if paired else 1)]))
+        i += len(groups[-1])
+    return groups
+
+def turn_items(messages: Sequence[Message]) -> list[MemoryItem]:
+    "Long-term items of messages in conversation order: one per exchange (see `exchanges`); system and tool messages left out."
+    said = [m for m in messages if m.role in (Role.user, Role.assistant) and m.content.strip()]
+    return [turn_item(*group) for group in exchanges(said)]
 
 @patch
 def _index(self: MemoryManager, items: Sequence[MemoryItem]) -> None:
