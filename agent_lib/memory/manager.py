@@ -19,7 +19,7 @@ from ..core import Capabilities, MemoryItem, MemoryKind, Message, Role, Tier, ut
 from .base import (Consolidator, Context, Embedder, FactExtractor, MemoryUnavailable, MidTermStore,
                                    SearchFilter, SessionInfo, ShortTermStore, Summariser, VectorStore)
 from .consolidate import apply_decisions
-from .hybrid import names, rerank, wants_latest
+from .hybrid import FOLLOW_FROM, FOLLOW_K, asks_present, follow, names, rerank, wants_latest
 from .indexer import Indexer
 
 log = logging.getLogger(__name__)
@@ -233,7 +233,19 @@ async def search(self: MemoryManager, user: str, query: str, k: int = 10,
         for h in await self.long.search(user, vector, k=pool, text=" ".join(linked), filter=filter):
             if h.id not in best or h.score > best[h.id].score: best[h.id] = h
         hits = list(best.values())
+    if asks_present(query): hits = await self._follow_ups(user, hits, filter)
     return rerank(hits, k, self.recency_weight, self.latest_band if wants_latest(query) else self.band, exclude)
+
+@patch
+async def _follow_ups(self: MemoryManager, user: str, hits: list[MemoryItem], filter: SearchFilter | None) -> list[MemoryItem]:
+    "`hits` and the newer memories on the same topic as the best of them (`hybrid.follow`)."
+    best = sorted((h for h in hits if h.invalidated_at is None), key=lambda h: -(h.score or 0.0))[:FOLLOW_FROM]
+    stored = await self.long.vectors(user, [h.id for h in best]) if best else {}
+    best = [h for h in best if h.id in stored]
+    base = filter or SearchFilter()
+    later = lambda h: base.model_copy(update={"since": max(h.created_at, base.since) if base.since else h.created_at})
+    found = await asyncio.gather(*(self.long.search(user, stored[h.id], k=FOLLOW_K, filter=later(h)) for h in best))
+    return follow(hits, {h.id: ns for h, ns in zip(best, found)})
 
 # %% ../../nbs/1a_memory_manager.ipynb #4e0a597b
 @patch

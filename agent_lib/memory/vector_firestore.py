@@ -94,6 +94,16 @@ async def upsert(self: FirestoreVectorStore, items: Sequence[MemoryItem], vector
         await self._call(batch.commit(retry=None, timeout=self.timeout))
 
 @patch
+async def vectors(self: FirestoreVectorStore, user: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    "The stored vectors of these items of `user`, by id (unknown ids are left out): one batched read."
+    if not ids: return {}
+    memories, client = await self._memories(user), await self._client_()
+    async def read():
+        refs = [memories.document(id) for id in dict.fromkeys(ids)]
+        return [d async for d in client.get_all(refs, field_paths=[self.field], retry=None, timeout=self.timeout)]
+    return {d.id: np.asarray(list(d.get(self.field)), np.float32) for d in await self._call(read()) if d.exists}
+
+@patch
 async def delete(self: FirestoreVectorStore, user: str, ids: Sequence[str]) -> None:
     "Remove these items of `user`; unknown ids are ignored."
     ids = list(dict.fromkeys(ids))

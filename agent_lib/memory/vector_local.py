@@ -402,6 +402,17 @@ async def search(self: LocalVectorStore, user: str, vector: np.ndarray, k: int =
     return await self._run(self._search_sync, user, unit_rows(vector, self.dim)[0], k, text, filter)
 
 @patch
+async def vectors(self: LocalVectorStore, user: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    "The stored vectors of these items of `user`, by id (unknown ids are left out)."
+    if not ids: return {}
+    def read():
+        with self._lock:
+            rows = self._connect().execute(f"SELECT id, vector FROM items WHERE user = ? AND id IN ({','.join('?' * len(ids))})",
+                                           (user, *ids)).fetchall()
+        return {id: np.frombuffer(vector, np.float32) for id, vector in rows}
+    return await self._run(read)
+
+@patch
 async def delete(self: LocalVectorStore, user: str, ids: Sequence[str]) -> None:
     "Remove these items of `user`; unknown ids are ignored."
     if ids and await self._run(self._delete_sync, user, list(dict.fromkeys(ids))): self._changed()

@@ -180,6 +180,16 @@ async def search(self: VertexVectorStore, user: str, vector: np.ndarray, k: int 
     return (rescore(kept) if words else [i for i, _ in kept])[:k]
 
 @patch
+async def vectors(self: VertexVectorStore, user: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    "The stored vectors of these items of `user`, by id (unknown ids are left out): one ReadIndexDatapoints call."
+    if not ids: return {}
+    names = {datapoint_id(user, i): i for i in dict.fromkeys(ids)}
+    request = v1.ReadIndexDatapointsRequest(index_endpoint=self.index_endpoint, deployed_index_id=self.deployed_index_id, ids=list(names))
+    _, match_client = await self._clients()
+    response = await self._call(match_client.read_index_datapoints(request=request, timeout=self.timeout))
+    return {names[p.datapoint_id]: np.asarray(p.feature_vector, np.float32) for p in response.datapoints if p.datapoint_id in names}
+
+@patch
 async def delete(self: VertexVectorStore, user: str, ids: Sequence[str]) -> None:
     "Remove these items of `user`; ids of nothing are ignored."
     names = [datapoint_id(user, i) for i in dict.fromkeys(ids)]

@@ -154,6 +154,16 @@ async def test_delete_by_ids_ignores_unknown(store, embedder):
     assert sorted(h.id for h in hits) == ["peanuts", "s1-summary"]
 
 
+async def test_vectors_by_id_are_what_was_stored(store, embedder):
+    await upsert(store, embedder, ADA)
+    stored = await store.vectors("ada", ["tea", "rust", "never-stored"])
+    assert sorted(stored) == ["rust", "tea"]
+    expected = embed(embedder, ["Ada prefers green tea in the morning.", "Ada works on a compiler written in Rust."])
+    assert np.allclose(stored["tea"], expected[0], atol=1e-5) and np.allclose(stored["rust"], expected[1], atol=1e-5)
+    assert await store.vectors("bob", ["tea"]) == {}  # another user's id is not found
+    assert await store.vectors("ada", []) == {}
+
+
 async def test_tenant_isolation(store, embedder):
     """Another user's identical text under the same id is never returned, replaced or deleted."""
     same = "Prefers green tea in the morning."

@@ -38,6 +38,10 @@ METHODS = {  # method path: (request type, response type), as in the generated t
     ),
     "/google.cloud.aiplatform.v1.IndexService/GetIndex": (v1.GetIndexRequest, v1.Index),
     "/google.cloud.aiplatform.v1.MatchService/FindNeighbors": (v1.FindNeighborsRequest, v1.FindNeighborsResponse),
+    "/google.cloud.aiplatform.v1.MatchService/ReadIndexDatapoints": (
+        v1.ReadIndexDatapointsRequest,
+        v1.ReadIndexDatapointsResponse,
+    ),
 }
 
 
@@ -370,6 +374,24 @@ async def test_contract_remove_sends_the_users_ids(store, vertex):
     assert [list(r.datapoint_ids) for r in sent] == [["ada:tea", "ada:never-stored"], ["ada:rust"]]
     await store.delete("ada", [])
     assert len(vertex.requests["RemoveDatapoints"]) == 2
+
+
+async def test_contract_vectors_reads_the_users_datapoints(store, vertex):
+    """Contract (Vertex cannot run here): `vectors` asks ReadIndexDatapoints for the user's datapoint ids only."""
+    vertex.replies["ReadIndexDatapoints"].append(
+        v1.ReadIndexDatapointsResponse(
+            datapoints=[
+                v1.IndexDatapoint(datapoint_id="ada:tea", feature_vector=[0.6, 0.8]),
+                v1.IndexDatapoint(datapoint_id="bob:tea", feature_vector=[1.0, 0.0]),  # never asked for: ignored
+            ]
+        )
+    )
+    stored = await store.vectors("ada", ["tea", "tea", "gone"])
+    (sent,) = vertex.requests["ReadIndexDatapoints"]
+    assert (sent.index_endpoint, sent.deployed_index_id, list(sent.ids)) == (ENDPOINT, DEPLOYED, ["ada:tea", "ada:gone"])
+    assert list(stored) == ["tea"] and np.allclose(stored["tea"], [0.6, 0.8])
+    assert await store.vectors("ada", []) == {}
+    assert len(vertex.requests["ReadIndexDatapoints"]) == 1
 
 
 @pytest.mark.parametrize(
