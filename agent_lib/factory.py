@@ -26,8 +26,9 @@ from .memory.manager import MemoryManager
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'MemorySettings', 'probe', 'build_short_term', 'build_mid_term', 'build_long_term', 'MemoryManagerFactory',
-           'AgentSettings', 'portkey_llm', 'build_llm', 'memory_promotion', 'build_embedder', 'AgentFactory']
+__all__ = ['log', 'MemorySettings', 'probe', 'build_short_term', 'build_mid_term', 'build_outbox', 'build_long_term',
+           'MemoryManagerFactory', 'AgentSettings', 'portkey_llm', 'build_llm', 'memory_promotion', 'build_embedder',
+           'AgentFactory']
 
 # %% ../nbs/30_factory.ipynb #2db61a79
 class MemorySettings(BaseSettings):
@@ -44,6 +45,7 @@ class MemorySettings(BaseSettings):
     vertex_public_endpoint_domain: str | None = None  # the endpoint's public domain (its `publicEndpointDomainName`)
     firestore_channels: int = Field(1, ge=1)  # gRPC channels in the process-wide Firestore pool
     memory_data_dir: Path = Path(".data")  # embedded stores: SQLite files, local vector index, outbox
+    memory_outbox: Literal["auto", "redis", "sqlite"] = "auto"  # where acknowledged mid-term writes wait; auto: Redis when REDIS_URL is set
     memory_key_prefix: str = Field("agent", pattern=r"^[A-Za-z0-9_-]+$")  # Redis key namespace
     memory_window: int = Field(20, ge=2)  # turns kept in the short-term window
     memory_ttl_s: int = Field(7 * 24 * 3600, ge=1)  # idle sessions expire from short-term after this
@@ -102,36 +104,48 @@ async def build_mid_term(s: MemorySettings) -> tuple[Component, Any]:
                                  emulator_host=s.firestore_emulator_host, pool=PoolConfig(channels=s.firestore_channels))
     fs_probe = await probe("firestore", firestore.ping, s.probe_timeout_s)
     fs_probe.detail = f"{s.google_cloud_project}/{s.firestore_database}: {fs_probe.detail}"
-    store = ResilientMidTerm(firestore, s.memory_data_dir / "firestore-outbox.sqlite3")
-    await store.open()  # starts delivering what a previous process left queued
-    return Component(backend="firestore", degraded=not fs_probe.ok, probes=[fs_probe], detail="resilient adapter with a durable outbox"), store
+    outbox, why = build_outbox(s)
+    store = ResilientMidTerm(firestore, outbox, backend_first=outbox.name == "redis")
+    await store.open()  # starts delivering what a previous process (or another instance) left queued
+    return Component(backend="firestore", degraded=not fs_probe.ok, probes=[fs_probe], detail=f"resilient adapter; {why}"), store
+
+def build_outbox(s: MemorySettings) -> tuple[Any, str]:
+    "Where acknowledged Firestore writes wait, and how the report says it."
+    from agent_lib.memory.outbox import RedisOutbox, SQLiteOutbox
+    if s.redis_url and s.memory_outbox in ("auto", "redis"):
+        return RedisOutbox(s.redis_url, prefix=s.memory_key_prefix), "Firestore first; when it fails, an outbox in Redis shared by every instance"
+    if s.memory_outbox == "redis": raise ValueError("MEMORY_OUTBOX=redis needs REDIS_URL")
+    box = SQLiteOutbox(s.memory_data_dir / "firestore-outbox.sqlite3")
+    if box.durable: return box, f"outbox in {box.path}"
+    return box, "no durable outbox (this disk dies with the instance): writes go straight to Firestore, 503 when it is down"
 
 # %% ../nbs/30_factory.ipynb #08a6c457
-async def build_long_term(s: MemorySettings, firestore_ok: bool, dim: int) -> tuple[Component, Any]:
-    "The vector store and its report."
-    probes, chosen = [], None
+async def build_long_term(s: MemorySettings, firestore_ok: bool, dim: int) -> tuple[Component, Any, list]:
+    "The vector store, its report, and the other stores configured (erasure reaches them too: they may hold older vectors)."
+    probes, stores = [], []  # stores: every one configured, in order of preference
     if s.vertex_configured:
         from agent_lib.memory.vertex import VertexVectorStore
         vertex = VertexVectorStore(s.vertex_index, s.vertex_index_endpoint, s.vertex_deployed_index_id,
                                    public_endpoint_domain=s.vertex_public_endpoint_domain, dim=dim)
         probes.append(await probe(vertex.name, vertex.ping, s.probe_timeout_s))
-        if probes[-1].ok: chosen = vertex
-        else: await vertex.aclose()
+        stores.append((vertex, probes[-1].ok))
     else: probes.append(await probe("vertex", None, s.probe_timeout_s, "VERTEX_INDEX, VERTEX_INDEX_ENDPOINT, VERTEX_DEPLOYED_INDEX_ID and VERTEX_PUBLIC_ENDPOINT_DOMAIN not all set"))
-    if chosen is None and firestore_ok:
+    if s.firestore_configured:
         from agent_lib.memory.firestore import PoolConfig, shared_pool
         from agent_lib.memory.vector_firestore import FirestoreVectorStore
         pool = shared_pool(s.google_cloud_project, s.firestore_database, s.firestore_emulator_host, PoolConfig(channels=s.firestore_channels))
         fs = FirestoreVectorStore(client=pool.get(), dim=dim)
-        probes.append(await probe(fs.name, fs.ping, s.probe_timeout_s))
-        if probes[-1].ok: chosen = fs
-    elif chosen is None:
-        probes.append(Probe(backend="firestore", ok=False, configured=s.firestore_configured,
-                            detail="Firestore did not answer" if s.firestore_configured else "Firestore is not configured"))
+        needed = firestore_ok and not any(ok for _, ok in stores)
+        probes.append(await probe(fs.name, fs.ping, s.probe_timeout_s) if needed else
+                      Probe(backend="firestore", ok=False, detail="not needed" if firestore_ok else "Firestore did not answer"))
+        stores.append((fs, probes[-1].ok))
+    else: probes.append(Probe(backend="firestore", ok=False, configured=False, detail="Firestore is not configured"))
     from agent_lib.memory.vector_local import LocalVectorStore
     directory = s.memory_data_dir / "vectors"
     probes.append(Probe(backend="local", ok=True, detail=str(directory)))
-    return Component.from_probes(probes), chosen or LocalVectorStore(directory, dim=dim)
+    stores.append((LocalVectorStore(directory, dim=dim), True))
+    chosen = next(store for store, ok in stores if ok)
+    return Component.from_probes(probes), chosen, [store for store, _ in stores if store is not chosen]
 
 # %% ../nbs/30_factory.ipynb #194eb580
 class MemoryManagerFactory:
@@ -153,7 +167,7 @@ class MemoryManagerFactory:
             from agent_lib.embed import LocalEmbedder
             embedder = LocalEmbedder()
         (short_c, short), (mid_c, mid) = await asyncio.gather(build_short_term(s), build_mid_term(s))
-        long_c, long = await build_long_term(s, s.firestore_configured and not mid_c.degraded, embedder.dim)
+        long_c, long, others = await build_long_term(s, s.firestore_configured and not mid_c.degraded, embedder.dim)
         embed_c = Component(backend=embedder.name, device=getattr(embedder, "device", None), detail=f"{embedder.dim} dimensions")
         caps = Capabilities(components={"short_term": short_c, "mid_term": mid_c, "long_term": long_c, "embedder": embed_c})
         log.info("memory backends:\n%s", caps.summary())
@@ -162,7 +176,8 @@ class MemoryManagerFactory:
             from agent_lib.memory.firestore import close_shared_pools
             closers.append(close_shared_pools)
         return MemoryManager(short, mid, long, embedder, summarise=self.summarise, extract_facts=self.extract_facts,
-                             consolidate=self.consolidate, capabilities=caps, recent_limit=s.memory_window, closers=closers)
+                             consolidate=self.consolidate, capabilities=caps, recent_limit=s.memory_window, erase_also=others,
+                             closers=closers)
 
 # %% ../nbs/30_factory.ipynb #2cdf8b6c
 class AgentSettings(MemorySettings):

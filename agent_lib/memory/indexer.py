@@ -98,9 +98,9 @@ async def drain(self: Indexer, timeout: float | None = None) -> bool:
 async def forget(self: Indexer, user: str, session: str | None = None) -> None:
     "Drop `user`'s queued items (of one session when given) and wait for the batch in flight."
     erased = lambda i: i.user == user and (session is None or i.session == session)
-    gone = [i for i in self._queue if erased(i)]
-    self._queue = [i for i in self._queue if not erased(i)]
-    async with self._busy: pass
+    async with self._busy:  # after the batch in flight, which may have been put back in the queue (store unavailable)
+        gone = [i for i in self._queue if erased(i)]
+        self._queue = [i for i in self._queue if not erased(i)]
     if gone: await self._finish(gone)
 
 @patch

@@ -9,6 +9,8 @@ import asyncio
 import hashlib
 import logging
 import time
+import weakref
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Literal
@@ -56,6 +58,7 @@ class MemoryManager:
                  recency_weight: float = 0.03,  # what being the newest candidate adds to a relevance (see `hybrid.rerank`)
                  band: float = 0.1,  # results this close to the best come newest first...
                  latest_band: float = 0.3,  # ...and this close, for questions about the present (`hybrid.wants_latest`)
+                 erase_also: Sequence[VectorStore] = (),  # other long-term stores that may hold the user's vectors (erased too)
                  closers: Sequence[Callable[[], Awaitable[None]]] = ()):  # run at `aclose` (e.g. shared client pools)
         if long is not None and embedder is None: raise ValueError("a long-term store needs an embedder")
         self.short, self.mid, self.long, self.embedder = short, mid, long, embedder
@@ -64,7 +67,8 @@ class MemoryManager:
         self.recent_limit, self.facts_k, self.related_k, self.promote_every = recent_limit, facts_k, related_k, promote_every
         self.recency_weight, self.band, self.latest_band = recency_weight, band, latest_band
         self.indexer = Indexer(long, embedder) if long is not None else None
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self.erase_also = list(erase_also)
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()  # only the locks in use
         self._tasks: set[asyncio.Task] = set()
         self._active: dict[tuple[str, str], float] = {}  # (user, session) -> monotonic time of last turn
         self._overflow: dict[tuple[str, str], int] = {}  # (user, session) -> messages overflowed since last promotion
@@ -112,12 +116,12 @@ async def remember(self: MemoryManager, *messages: Message) -> None:
         key = (m.user, m.session)
         self._active[key] = time.monotonic()
         try: overflow = await self.short.append(m)
-        except MemoryUnavailable as e:
-            log.warning("short-term append failed (%s); mid-term has the turn", e)
+        except Exception as e:  # the turn is acknowledged already: a window error must not fail it (a retry would duplicate it)
+            log.warning("short-term append failed (%r); mid-term has the turn, the window refills from it", e)
             continue
         self._overflow[key] = self._overflow.get(key, 0) + len(overflow)
         if self._overflow[key] >= self.promote_every:
-            self._overflow[key] = 0
+            del self._overflow[key]
             self._spawn(self.promote(*key))
 
 @patch
@@ -209,7 +213,7 @@ async def promote_idle(self: MemoryManager, idle_after_s: float) -> int:
     "Promote the windows of sessions idle for `idle_after_s`; return how many were promoted."
     now, idle = time.monotonic(), []
     for key, last in list(self._active.items()):
-        if now - last >= idle_after_s: idle.append(key); del self._active[key]
+        if now - last >= idle_after_s: idle.append(key); del self._active[key]; self._overflow.pop(key, None)
     for user, session in idle:
         await self.promote(user, session, keep_recent=0)
     return len(idle)
@@ -320,29 +324,47 @@ async def memories(self: MemoryManager, user: str, query: str | None = None, k: 
 
 # %% ../../nbs/1a_memory_manager.ipynb #832e36bf
 @patch
+@contextlib.asynccontextmanager
+async def _session_locks(self: MemoryManager, user: str, session: str | None = None):
+    "Hold the promotion locks of `user`'s sessions (one, or all this process knows), in a fixed order: no promotion runs meanwhile."
+    keys = sorted(k for k in list(self._locks) if k[0] == user and (session is None or k[1] == session))
+    if session is not None and not keys: keys = [(user, session)]
+    async with contextlib.AsyncExitStack() as stack:
+        for key in keys: await stack.enter_async_context(self._lock(*key))
+        yield
+
+@patch
+async def _erase_long(self: MemoryManager, user: str, ids: Sequence[str]) -> None:
+    "Delete `ids` from the long-term store and from every other one configured (a backend not chosen at start may hold older vectors)."
+    await asyncio.gather(*(store.delete(user, ids) for store in [self.long, *self.erase_also] if store is not None))
+
+@patch
 async def forget_session(self: MemoryManager, user: str, session: str) -> None:
-    "Erase one session from every tier."
-    if self.long is not None:
-        await self.indexer.forget(user, session)
-        facts, turns = await asyncio.gather(self.mid.facts(user, session), self.mid.turns(user, session))
-        await self.long.delete(user, [f.id for f in facts] + [t.id for t in turns] + [summary_id(user, session)])
-    await self.mid.delete_session(user, session)
-    await self.short.delete(user, session)
-    self._active.pop((user, session), None)
-    self._overflow.pop((user, session), None)
+    "Erase one session from every tier (`MemoryUnavailable` if a store cannot confirm it: retry, it is idempotent)."
+    async with self._session_locks(user, session):
+        if self.long is not None:
+            await self.indexer.forget(user, session)
+            facts, turns = await asyncio.gather(self.mid.facts(user, session), self.mid.turns(user, session))
+            await self._erase_long(user, [f.id for f in facts] + [t.id for t in turns] + [summary_id(user, session)])
+        await self.mid.delete_session(user, session)
+        await self.short.delete(user, session)
+        self._active.pop((user, session), None)
+        self._overflow.pop((user, session), None)
 
 @patch
 async def forget_user(self: MemoryManager, user: str) -> None:
-    "Erase everything stored about `user`, in every tier."
-    if self.long is not None:
-        await self.indexer.forget(user)
-        sessions = [s.session for s in await self.mid.sessions(user)]
-        turns = [t.id for s in sessions for t in await self.mid.turns(user, s)]
-        await self.long.delete(user, [f.id for f in await self.mid.facts(user)] + [summary_id(user, s) for s in sessions] + turns)
-    await self.mid.delete_user(user)
-    await self.short.delete(user)
-    for key in [k for k in self._active if k[0] == user]: del self._active[key]
-    for key in [k for k in self._overflow if k[0] == user]: del self._overflow[key]
+    "Erase everything stored about `user`, in every tier (`MemoryUnavailable` if a store cannot confirm it: retry)."
+    async with self._session_locks(user):
+        if self.long is not None:
+            await self.indexer.forget(user)
+            sessions = [s.session for s in await self.mid.sessions(user)]
+            turns = [t.id for s in sessions for t in await self.mid.turns(user, s)]
+            await self._erase_long(user, [f.id for f in await self.mid.facts(user)] + [summary_id(user, s) for s in sessions] + turns)
+        await self.mid.delete_user(user)
+        await self.short.delete(user)
+        for key in [k for k in self._active if k[0] == user]: del self._active[key]
+        for key in [k for k in self._overflow if k[0] == user]: del self._overflow[key]
+
 
 @patch
 async def reindex(self: MemoryManager, user: str, batch: int = 256) -> int:
@@ -381,6 +403,6 @@ async def aclose(self: MemoryManager, flush_timeout: float | None = 10.0) -> Non
     try: await self.flush(flush_timeout)
     except MemoryUnavailable as e: log.warning("closing with writes still queued: %s", e)
     if self.indexer is not None: await self.indexer.aclose(timeout=0)
-    for store in (self.short, self.mid, self.long):
+    for store in (self.short, self.mid, self.long, *self.erase_also):
         if store is not None: await store.aclose()
     for close in self._closers: await close()

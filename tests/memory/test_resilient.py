@@ -17,6 +17,7 @@ from google.cloud.firestore_v1 import AsyncClient
 from agent_lib.core import MemoryItem, Message, Tier
 from agent_lib.memory.base import MemoryUnavailable
 from agent_lib.memory.firestore import FirestoreMidTerm, PoolConfig
+from agent_lib.memory.outbox import RedisOutbox, SQLiteOutbox
 from agent_lib.memory.resilient import PartialRead, ResilientMidTerm
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -83,7 +84,8 @@ async def adapter(emulator, namespace, tmp_path):
             pool=PoolConfig(initial_reconnect_backoff_ms=100, max_reconnect_backoff_ms=500),
         )
         settings = dict(timeout=3, fail_max=3, reset_timeout=0.5, backoff_initial=0.05, backoff_max=0.5) | kwargs
-        made.append(ResilientMidTerm(inner, tmp_path / outbox, **settings))
+        box = SQLiteOutbox(tmp_path / outbox, durable=True)  # a lasting disk: writes are acknowledged in the outbox
+        made.append(ResilientMidTerm(inner, box, **settings))
         return made[-1]
 
     yield make
@@ -141,14 +143,15 @@ async def test_a_refused_write_is_not_retried_and_goes_to_the_dead_letters(adapt
     )
     await r.flush(timeout=60)
     letters = await r.dead_letters()
-    assert [(d["op"], json.loads(d["payload"])[0]["id"]) for d in letters] == [
+    assert [(d.op, json.loads(d.payload)[0]["id"]) for d in letters] == [
         ("turns", "__bad__"),
         ("facts", "__bad__"),
     ]
-    assert all("InvalidArgument" in d["error"] for d in letters)
+    assert all("InvalidArgument" in d.error for d in letters)
     assert (r.retries, r.dead, r.breaker_state) == (0, 2, "closed")  # not retried; not counted as an outage
-    assert texts(await r.turns("ada", "s1")) == ["before", "after"]  # the good writes around it are stored
-    assert sum("dead_letters" in rec.getMessage() for rec in caplog.records) == 2
+    assert texts(await r.inner.turns("ada", "s1")) == ["before", "after"]  # the good writes around it are stored
+    assert texts(await r.turns("ada", "s1")) == ["Firestore reserves this id", "before", "after"]  # refused: still hers
+    assert sum("dead letters" in rec.getMessage() for rec in caplog.records) == 2
     await r.aclose()
 
 
@@ -250,3 +253,27 @@ async def test_fact_provenance_survives_the_outbox_and_the_read_your_writes_merg
     assert await r.inner.facts("ada") == [oslo, superseded]
     assert await r.facts("ada", "s1") == [oslo, superseded]
     await r.aclose()
+
+
+async def test_a_turn_parked_in_redis_by_an_instance_that_died_is_delivered_by_another(emulator, namespace, redis_url):
+    """Backend first with a shared Redis outbox: Firestore cannot take a turn, so it is parked in Redis and acknowledged;
+    that instance dies (its flusher stops, nothing is closed or flushed); a fresh instance, with nothing on disk, delivers it."""
+    prefix = f"t{namespace}"
+
+    def instance(host: str) -> ResilientMidTerm:
+        inner = FirestoreMidTerm(project=namespace, emulator_host=host, shared=False, timeout=1)
+        box = RedisOutbox(redis_url, prefix=prefix, lease_s=1)
+        settings = dict(timeout=3, write_timeout=1, fail_max=3, reset_timeout=0.5, backoff_initial=0.05, backoff_max=0.5)
+        return ResilientMidTerm(inner, box, backend_first=True, **settings)
+
+    first = instance(dead_address())
+    await first.add_turns([msg(1, "parked while Firestore was away")])
+    assert (first.written_through, await first.outbox.count()) == (0, 1)
+    first._flusher.cancel()  # the instance is killed: whatever it holds (the lease, too) is left behind
+
+    second = instance(emulator.host)
+    await second.flush(timeout=30)  # takes over once the dead instance's lease expires
+    assert texts(await second.inner.turns("ada", "s1")) == ["parked while Firestore was away"]
+    await second.add_turns([msg(2, "straight in")])  # Firestore first: nothing parked
+    assert (second.written_through, await second.outbox.count()) == (1, 0)
+    await second.aclose()
