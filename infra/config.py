@@ -190,8 +190,8 @@ class Settings:
             "compute.googleapis.com",
             "firestore.googleapis.com",
             "iam.googleapis.com",
-            IAP_API,
             "iamcredentials.googleapis.com",
+            IAP_API,
             "redis.googleapis.com",
             "run.googleapis.com",
             "secretmanager.googleapis.com",
@@ -244,11 +244,15 @@ class _Reader:
 
     def strings(self, key: str) -> list[str]:
         """A YAML list of strings; missing: empty."""
-        v = self.cfg.get_object(key)
+        how = f"a list of strings (pulumi config set --path '{key}[0]' ...)"
+        try:
+            v = self.cfg.get_object(key)
+        except pulumi.config.ConfigTypeError as e:
+            raise ValueError(f"agent-workspace:{key} must be {how}: {e}") from e
         if v is None:
             return []
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            raise ValueError(f"agent-workspace:{key} must be a list of strings, got {v!r}")
+            raise ValueError(f"agent-workspace:{key} must be {how}, got {v!r}")
         return v
 
 
