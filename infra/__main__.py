@@ -4,6 +4,7 @@ import pulumi
 
 import config
 from components import (
+    AppAuth,
     ArtifactRegistry,
     ArtifactRegistryArgs,
     CloudRunService,
@@ -13,6 +14,7 @@ from components import (
     GithubIdentity,
     GithubIdentityArgs,
     Gpu,
+    Iap,
     Network,
     NetworkArgs,
     ProjectApis,
@@ -32,7 +34,7 @@ cfg = config.load()
 project = cfg.project
 labels = {"app": "agent-workspace", "stack": cfg.stack}
 
-apis = ProjectApis("apis", ProjectApisArgs(project=project, services=cfg.apis))
+apis = ProjectApis("apis", ProjectApisArgs(project=project, services=cfg.apis, service_agents=[config.IAP_API]))
 after_apis = pulumi.ResourceOptions(depends_on=[apis])
 
 network = Network(
@@ -77,8 +79,8 @@ secrets = SecretStore(
     SecretStoreArgs(
         project=project,
         readers={
-            **{name: [agent_identity.member] for name in config.AGENT_SECRETS},
-            **{name: [dashboard_identity.member] for name in config.DASHBOARD_SECRETS},
+            **{secret: [agent_identity.member] for secret in config.AGENT_SECRETS.values()},
+            **{secret: [dashboard_identity.member] for secret in config.DASHBOARD_SECRETS.values()},
         },
         suffix=cfg.stack,
     ),
@@ -178,10 +180,11 @@ if cfg.services_enabled:
             concurrency=cfg.agent.concurrency,
             timeout_s=cfg.agent.timeout_s,
             ingress=cfg.agent.ingress,
-            public=cfg.agent.public,
+            # API clients hold bearer keys or user tokens, not Google identities: the app authenticates them.
+            access=AppAuth(),
             deletion_protection=cfg.deletion_protection,
             env=agent_env,
-            secret_env={name: secrets.secret_id(name) for name in config.AGENT_SECRETS},
+            secret_env={env: secrets.secret_id(secret) for env, secret in config.AGENT_SECRETS.items()},
             gpu=Gpu(accelerator=config.GPU_ACCELERATOR, count=1, zonal_redundancy=cfg.gpu_zonal_redundancy),
             cpu_always_allocated=True,
             startup_probe_path="/readyz",
@@ -211,10 +214,12 @@ if cfg.services_enabled:
             concurrency=cfg.dashboard.concurrency,
             timeout_s=cfg.dashboard.timeout_s,
             ingress=cfg.dashboard.ingress,
-            public=cfg.dashboard.public,
+            # An operator console with no login of its own, holding an admin key: only the stack's operators,
+            # signed in with Google, get through.
+            access=Iap(accessors=cfg.operators, service_agent=apis.agent_member(config.IAP_API)),
             deletion_protection=cfg.deletion_protection,
-            env={"API_BASE_URL": agent.uri, "ENVIRONMENT": cfg.environment},
-            secret_env={name: secrets.secret_id(name) for name in config.DASHBOARD_SECRETS},
+            env={"API_BASE_URL": agent.uri},
+            secret_env={env: secrets.secret_id(secret) for env, secret in config.DASHBOARD_SECRETS.items()},
             vpc=(
                 VpcEgress(network.network.id, network.subnetwork.id, egress="ALL_TRAFFIC") if agent_internal else None
             ),
@@ -237,5 +242,6 @@ pulumi.export("dashboardServiceAccount", dashboard_identity.email)
 pulumi.export("redisUrl", redis_cache.url)
 pulumi.export("firestoreDatabase", firestore_db.name)
 pulumi.export("secretIds", {name: secret.secret_id for name, secret in secrets.secrets.items()})
+pulumi.export("dashboardOperators", list(cfg.operators))
 if vector:
     pulumi.export("vertexIndexEndpoint", vector.endpoint_name)

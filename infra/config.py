@@ -22,9 +22,25 @@ PLACEHOLDER_IMAGE = "us-docker.pkg.dev/cloudrun/container/hello"  # until CI set
 INGRESS = {"all": "INGRESS_TRAFFIC_ALL", "internal": "INGRESS_TRAFFIC_INTERNAL_ONLY"}
 REDIS_TIERS = ("BASIC", "STANDARD_HA")
 
-# Secret Manager secrets: env var name -> who reads it. Values are never in Pulumi: `gcloud secrets versions add`.
-AGENT_SECRETS = ("OPENAI_API_KEY", "PORTKEY_API_KEY", "SERVICE_API_KEYS")
-DASHBOARD_SECRETS = ("DASHBOARD_API_KEY",)  # one of the keys listed in SERVICE_API_KEYS
+# Secret Manager secrets each service mounts: env var name (the name its app reads) -> secret id (suffixed with the
+# stack). Values are never in Pulumi: `gcloud secrets versions add`. tests/test_env_contract.py checks the names.
+AGENT_SECRETS = {
+    "OPENAI_API_KEY": "openai-api-key",
+    "PORTKEY_API_KEY": "portkey-api-key",
+    "SERVICE_API_KEYS": "service-api-keys",  # the admin keys the agent accepts, comma-separated
+}
+# The dashboard's own admin key (one of SERVICE_API_KEYS), read by dashboard/lib/api.ts as SERVICE_API_KEY; its secret
+# keeps the id it always had, so a deployed stack keeps the version an operator added.
+DASHBOARD_SECRETS = {"SERVICE_API_KEY": "dashboard-api-key"}
+
+IAP_API = "iap.googleapis.com"  # its service agent invokes the dashboard for the operators IAP let through
+# Who may pass Identity-Aware Proxy to the dashboard: IAM principals of these kinds (never allUsers and the like).
+OPERATOR_KINDS = ("user", "group", "domain", "serviceAccount", "principal", "principalSet")
+# Stack keys that no longer exist, and what replaced them: a stale one in a stack file must not look like it works.
+RETIRED_KEYS = {
+    "agentPublic": "the agent always lets its app authenticate callers (Cloud Run's invoker check is off)",
+    "dashboardPublic": "the dashboard is always behind Identity-Aware Proxy: list who may pass in `operators`",
+}
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "dev": {
@@ -39,7 +55,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "agentRequestTimeoutS": 900,
         "agentStartupTimeoutS": 600,
         "agentIngress": "all",
-        "agentPublic": True,
         "gpuZonalRedundancy": False,
         "dashboardCpu": "1",
         "dashboardMemory": "512Mi",
@@ -47,7 +62,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "dashboardMaxInstances": 2,
         "dashboardConcurrency": 80,
         "dashboardIngress": "all",
-        "dashboardPublic": False,
         "redisTier": "BASIC",
         "redisMemoryGb": 1,
         "redisVersion": "REDIS_7_2",
@@ -70,7 +84,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "agentRequestTimeoutS": 900,
         "agentStartupTimeoutS": 900,
         "agentIngress": "internal",
-        "agentPublic": True,
         "gpuZonalRedundancy": True,
         "dashboardCpu": "1",
         "dashboardMemory": "1Gi",
@@ -78,7 +91,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "dashboardMaxInstances": 4,
         "dashboardConcurrency": 80,
         "dashboardIngress": "all",
-        "dashboardPublic": True,
         "redisTier": "STANDARD_HA",
         "redisMemoryGb": 5,
         "redisVersion": "REDIS_7_2",
@@ -104,6 +116,7 @@ DEPLOYER_ROLES = (
     "roles/iam.workloadIdentityPoolAdmin",
     "roles/resourcemanager.projectIamAdmin",
     "roles/serviceusage.serviceUsageAdmin",
+    "roles/iap.admin",  # who may pass IAP to the dashboard
 )
 
 
@@ -118,7 +131,6 @@ class ServiceSettings:
     max_instances: int
     concurrency: int  # requests one instance serves at once (streams stay open, so keep it low on the GPU)
     ingress: str  # INGRESS_TRAFFIC_ALL | INGRESS_TRAFFIC_INTERNAL_ONLY
-    public: bool  # allUsers may invoke; the app itself checks API keys
     port: int
     timeout_s: int
     domain: str | None  # optional custom domain mapped to the service
@@ -154,6 +166,7 @@ class Settings:
     gpu_zonal_redundancy: bool
     agent_startup_timeout_s: int
     dashboard: ServiceSettings
+    operators: tuple[str, ...]  # IAM principals IAP lets through to the dashboard (user:..., group:...)
     redis: RedisSettings
     firestore_database: str
     firestore_location: str
@@ -178,6 +191,7 @@ class Settings:
             "firestore.googleapis.com",
             "iam.googleapis.com",
             "iamcredentials.googleapis.com",
+            IAP_API,
             "redis.googleapis.com",
             "run.googleapis.com",
             "secretmanager.googleapis.com",
@@ -228,6 +242,19 @@ class _Reader:
         v = self.cfg.get_bool(key)
         return v if v is not None else self._default(key)
 
+    def strings(self, key: str) -> list[str]:
+        """A YAML list of strings; missing: empty."""
+        how = f"a list of strings (pulumi config set --path '{key}[0]' ...)"
+        try:
+            v = self.cfg.get_object(key)
+        except pulumi.config.ConfigTypeError as e:
+            raise ValueError(f"agent-workspace:{key} must be {how}: {e}") from e
+        if v is None:
+            return []
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise ValueError(f"agent-workspace:{key} must be {how}, got {v!r}")
+        return v
+
 
 def _service(r: _Reader, prefix: str, image_key: str, port: int, timeout_s: int) -> ServiceSettings:
     ingress = r.text(f"{prefix}Ingress")
@@ -241,7 +268,6 @@ def _service(r: _Reader, prefix: str, image_key: str, port: int, timeout_s: int)
         max_instances=r.number(f"{prefix}MaxInstances"),
         concurrency=r.number(f"{prefix}Concurrency"),
         ingress=INGRESS[ingress],
-        public=r.flag(f"{prefix}Public"),
         port=port,
         timeout_s=timeout_s,
         domain=r.optional(f"{prefix}Domain"),
@@ -254,6 +280,21 @@ def _service(r: _Reader, prefix: str, image_key: str, port: int, timeout_s: int)
     return s
 
 
+def _operators(r: _Reader, services_enabled: bool) -> tuple[str, ...]:
+    """The dashboard's operators: IAM principals, at least one while the services exist."""
+    operators = tuple(dict.fromkeys(o.strip() for o in r.strings("operators")))
+    for o in operators:
+        kind, _, ident = o.partition(":")
+        if kind not in OPERATOR_KINDS or not ident:
+            raise ValueError(f"operators: {o!r} is not an IAM principal of a kind in {OPERATOR_KINDS}")
+    if services_enabled and not operators:
+        raise ValueError(
+            "operators: list who may open the dashboard (e.g. [group:agent-operators@example.com]); "
+            "without one, Identity-Aware Proxy lets no one through"
+        )
+    return operators
+
+
 def load() -> Settings:
     """Read and validate the current stack's configuration."""
     stack = pulumi.get_stack()
@@ -264,7 +305,11 @@ def load() -> Settings:
     if environment not in DEFAULTS:
         raise ValueError(f"stack {stack!r}: set agent-workspace:environment to one of {sorted(DEFAULTS)}")
     r = _Reader(environment)
+    for key, why in RETIRED_KEYS.items():
+        if r.cfg.get(key) is not None:
+            raise ValueError(f"agent-workspace:{key} is gone: {why}; remove it from the stack file")
     gcp = pulumi.Config("gcp")
+    services_enabled = r.flag("servicesEnabled")
 
     agent = _service(r, "agent", "agentImage", port=8080, timeout_s=r.number("agentRequestTimeoutS"))
     if agent.cpu not in GPU_CPU_CHOICES or int(agent.cpu) < GPU_MIN_CPU:
@@ -302,11 +347,12 @@ def load() -> Settings:
         github_repository=repo,
         deploy_branch=r.text("deployBranch"),
         deletion_protection=r.flag("deletionProtection"),
-        services_enabled=r.flag("servicesEnabled"),
+        services_enabled=services_enabled,
         agent=agent,
         gpu_zonal_redundancy=r.flag("gpuZonalRedundancy"),
         agent_startup_timeout_s=startup,
         dashboard=_service(r, "dashboard", "dashboardImage", port=3000, timeout_s=300),
+        operators=_operators(r, services_enabled),
         redis=RedisSettings(tier=redis_tier, memory_gb=r.number("redisMemoryGb"), version=r.text("redisVersion")),
         firestore_database=r.text("firestoreDatabase"),
         firestore_location=r.optional("firestoreLocation") or region,

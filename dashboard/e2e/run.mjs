@@ -38,7 +38,11 @@ async function check(name, fn) {
 const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // As deployed behind IAP, which names the signed-in operator to the dashboard (its delete actions log it).
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    extraHTTPHeaders: { 'X-Goog-Authenticated-User-Email': 'accounts.google.com:e2e-operator@example.com' },
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   const consoleErrors = [];

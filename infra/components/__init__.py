@@ -1,7 +1,7 @@
 """One `ComponentResource` per concern; `__main__.py` composes them."""
 
 from .artifact_registry import ArtifactRegistry, ArtifactRegistryArgs
-from .cloud_run_service import CloudRunService, CloudRunServiceArgs, Gpu, VpcEgress
+from .cloud_run_service import AppAuth, CloudRunService, CloudRunServiceArgs, Gpu, Iap, VpcEgress
 from .firestore_database import FirestoreDatabase, FirestoreDatabaseArgs
 from .github_identity import GithubIdentity, GithubIdentityArgs
 from .network import Network, NetworkArgs
@@ -12,6 +12,7 @@ from .service_identity import ServiceIdentity, ServiceIdentityArgs
 from .vector_search import VectorSearch, VectorSearchArgs
 
 __all__ = [
+    "AppAuth",
     "ArtifactRegistry",
     "ArtifactRegistryArgs",
     "CloudRunService",
@@ -21,6 +22,7 @@ __all__ = [
     "GithubIdentity",
     "GithubIdentityArgs",
     "Gpu",
+    "Iap",
     "Network",
     "NetworkArgs",
     "ProjectApis",

@@ -1,10 +1,25 @@
-"""A Cloud Run (v2 API) service: one container, its own service account, secrets as env vars, optional GPU."""
+"""A Cloud Run (v2 API) service: one container, its own service account, secrets as env vars, optional GPU.
 
-from collections.abc import Mapping
+Nothing here can grant `allUsers` anything. A service is reached one of two ways (`access`):
+
+- `Iap`: Identity-Aware Proxy enabled on the service itself (`iap_enabled`; pulumi-gcp 10.2's example of it sets
+  no launch stage, where its examples of preview fields set `BETA`). It guards every ingress path, the run.app
+  URL included, with no load balancer, certificate or serverless NEG to run (IAP on a load balancer's backend
+  guards only the balancer: the run.app URL stays open unless ingress is cut to internal-and-LB). Only `accessors`
+  (`roles/iap.httpsResourceAccessor`) get through, signed in with Google; IAP then invokes the service as its
+  service agent, the one principal with `run.invoker`. Cloud Run's IAM check stays on, so if IAP were ever
+  switched off the service would answer no one rather than everyone.
+- `AppAuth`: Cloud Run's invoker check is off (`invoker_iam_disabled`), so callers without a Google identity
+  (API clients with bearer keys or user tokens) reach the app, which authenticates every request itself. Ingress
+  still decides who can reach the URL at all. No IAM binding opens it, so it holds under Domain Restricted
+  Sharing; it fails under the `run.managed.requireInvokerIam` organisation policy, by design.
+"""
+
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_gcp import cloudrun, cloudrunv2
+from pulumi_gcp import cloudrun, cloudrunv2, iap
 
 from ._options import child_options
 
@@ -24,6 +39,19 @@ class VpcEgress:
 
 
 @dataclass
+class Iap:
+    """Identity-Aware Proxy in front of the service: only `accessors`, signed in with Google, get through."""
+
+    accessors: Sequence[str]  # IAM principals (user:..., group:...): the only holders of iap.httpsResourceAccessor
+    service_agent: pulumi.Input[str]  # the project's IAP service agent as an IAM member: it invokes the service
+
+
+@dataclass
+class AppAuth:
+    """No Cloud Run IAM check: whoever ingress lets reach the URL gets to the app, which must authenticate them."""
+
+
+@dataclass
 class CloudRunServiceArgs:
     project: str
     region: str
@@ -38,7 +66,7 @@ class CloudRunServiceArgs:
     concurrency: int
     timeout_s: int
     ingress: str  # INGRESS_TRAFFIC_ALL | INGRESS_TRAFFIC_INTERNAL_ONLY
-    public: bool  # grant run.invoker to allUsers (authentication is then the app's job)
+    access: Iap | AppAuth  # who gets past Cloud Run to the container (module docstring)
     deletion_protection: bool
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # plain, non-secret values
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # env name -> Secret Manager secret id
@@ -53,7 +81,7 @@ class CloudRunServiceArgs:
 
 
 class CloudRunService(pulumi.ComponentResource):
-    """`cloudrunv2.Service` plus its invoker binding and optional domain mapping.
+    """`cloudrunv2.Service` plus its access bindings (IAP accessors, IAP's invoker) and optional domain mapping.
 
     Secrets are only ever `secret_key_ref`s (version `latest`): the value is read by Cloud Run at instance start,
     never placed in the revision, in Pulumi state or in git.
@@ -62,6 +90,8 @@ class CloudRunService(pulumi.ComponentResource):
     def __init__(self, name: str, args: CloudRunServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agent-workspace:infra:CloudRunService", name, None, opts)
         child = child_options(self, opts)
+        if isinstance(args.access, Iap) and not args.access.accessors:
+            raise ValueError(f"{name}: IAP with no accessors lets no one through")
         clash = set(args.env) & set(args.secret_env)
         if clash:
             raise ValueError(f"{name}: env vars both plain and secret: {sorted(clash)}")
@@ -106,6 +136,8 @@ class CloudRunService(pulumi.ComponentResource):
             location=args.region,
             name=args.service_name,
             ingress=args.ingress,
+            iap_enabled=isinstance(args.access, Iap),
+            invoker_iam_disabled=isinstance(args.access, AppAuth),
             deletion_protection=args.deletion_protection,
             labels=dict(args.labels),
             template=cloudrunv2.ServiceTemplateArgs(
@@ -138,14 +170,25 @@ class CloudRunService(pulumi.ComponentResource):
             ),
             opts=child_options(self, opts, custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m")),
         )
-        if args.public:
-            self.invoker = cloudrunv2.ServiceIamMember(
-                f"{name}-public-invoker",
+        if isinstance(args.access, Iap):
+            self.iap_invoker = cloudrunv2.ServiceIamMember(
+                f"{name}-iap-invoker",
                 project=args.project,
                 location=args.region,
                 name=self.service.name,
                 role="roles/run.invoker",
-                member="allUsers",
+                member=args.access.service_agent,
+                opts=child,
+            )
+            # Authoritative for this one role on this one service: an accessor added by hand in the console is
+            # removed by the next `pulumi up`, so the stack's `operators` list is the whole truth.
+            self.iap_accessors = iap.WebCloudRunServiceIamBinding(
+                f"{name}-iap-accessors",
+                project=args.project,
+                location=args.region,
+                cloud_run_service_name=self.service.name,
+                role="roles/iap.httpsResourceAccessor",
+                members=sorted(args.access.accessors),
                 opts=child,
             )
         if args.domain:

@@ -12,7 +12,7 @@ from ._options import child_options
 @dataclass
 class SecretStoreArgs:
     project: str
-    readers: Mapping[str, Sequence[pulumi.Input[str]]]  # env var name (e.g. OPENAI_API_KEY) -> IAM members
+    readers: Mapping[str, Sequence[pulumi.Input[str]]]  # secret name (e.g. openai-api-key) -> IAM members
     suffix: str  # the stack, so dev and prod can share a project
 
 
@@ -28,17 +28,16 @@ class SecretStore(pulumi.ComponentResource):
         child = child_options(self, opts)
         self.secrets: dict[str, secretmanager.Secret] = {}
         self.bindings: list[secretmanager.SecretIamMember] = []
-        for env_name, members in args.readers.items():
-            slug = env_name.lower().replace("_", "-")
+        for slug, members in args.readers.items():
             secret = secretmanager.Secret(
                 f"{name}-{slug}",
                 project=args.project,
                 secret_id=f"{slug}-{args.suffix}",
                 replication=secretmanager.SecretReplicationArgs(auto=secretmanager.SecretReplicationAutoArgs()),
-                labels={"env-var": slug},
+                labels={"secret": slug},
                 opts=child,
             )
-            self.secrets[env_name] = secret
+            self.secrets[slug] = secret
             self.bindings += [
                 secretmanager.SecretIamMember(
                     f"{name}-{slug}-reader-{i}",
@@ -52,6 +51,6 @@ class SecretStore(pulumi.ComponentResource):
             ]
         self.register_outputs({"secret_ids": {k: s.secret_id for k, s in self.secrets.items()}})
 
-    def secret_id(self, env_name: str) -> pulumi.Output[str]:
-        """The Secret Manager id to mount as env var `env_name`."""
-        return self.secrets[env_name].secret_id
+    def secret_id(self, name: str) -> pulumi.Output[str]:
+        """The Secret Manager id of secret `name` (suffixed with the stack), to mount as an env var."""
+        return self.secrets[name].secret_id

@@ -21,6 +21,7 @@ if str(INFRA) not in sys.path:
     sys.path.insert(0, str(INFRA))  # __main__.py imports `config` and `components` as Pulumi would, from infra/
 
 PROJECT_NUMBER = "123456789012"
+SERVICE_AGENT_DOMAINS = {"iap.googleapis.com": "gcp-sa-iap"}  # API -> its service agent's domain (Google's list)
 
 
 @dataclass
@@ -68,6 +69,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             case "gcp:cloudrunv2/service:Service":
                 outputs = {"uri": f"https://{i['name']}-{PROJECT_NUMBER}.{region}.run.app"}
                 rid = f"projects/{project}/locations/{region}/services/{i['name']}"
+            case "gcp:projects/serviceIdentity:ServiceIdentity":
+                email = f"service-{PROJECT_NUMBER}@{SERVICE_AGENT_DOMAINS[i['service']]}.iam.gserviceaccount.com"
+                outputs = {"email": email, "member": f"serviceAccount:{email}"}
             case "gcp:redis/instance:Instance":
                 outputs = {"host": "10.20.0.3", "port": 6379}
             case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
@@ -150,3 +154,33 @@ def deploy(stack: str, overrides: dict[str, str] | None = None, *, config: dict[
 
     program()
     return deployment
+
+
+# --- views of the two Cloud Run services, as the tests read them ---------------------------------------------------
+
+SERVICE = "gcp:cloudrunv2/service:Service"
+
+
+def agent(d: Deployment):
+    return d.one(SERVICE, "agent-service")
+
+
+def dashboard(d: Deployment):
+    return d.one(SERVICE, "dashboard-service")
+
+
+def container(service) -> dict:
+    (c,) = service.inputs["template"]["containers"]
+    return c
+
+
+def envs(service) -> dict[str, dict]:
+    return {e["name"]: e for e in container(service)["envs"]}
+
+
+def plain_env(service) -> dict[str, str]:
+    return {k: e["value"] for k, e in envs(service).items() if "valueSource" not in e}
+
+
+def secret_env(service) -> dict[str, str]:
+    return {k: e["valueSource"]["secretKeyRef"]["secret"] for k, e in envs(service).items() if "valueSource" in e}

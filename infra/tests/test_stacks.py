@@ -4,15 +4,29 @@ Each assertion is about a property that matters in production: the GPU, where se
 use the WIF provider, who can reach what, and that dev and prod differ exactly as their stack files say.
 """
 
+import json
 import re
 
 import pytest
 
 import config
-from infra_mocks import Deployment, deploy, stack_config
+from infra_mocks import (
+    PROJECT_NUMBER,
+    SERVICE,
+    Deployment,
+    agent,
+    container,
+    dashboard,
+    deploy,
+    envs,
+    plain_env,
+    secret_env,
+    stack_config,
+)
 
-SERVICE = "gcp:cloudrunv2/service:Service"
 INVOKER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+IAP_ACCESS = "gcp:iap/webCloudRunServiceIamBinding:WebCloudRunServiceIamBinding"
+SERVICE_AGENT = "gcp:projects/serviceIdentity:ServiceIdentity"
 DOMAIN = "gcp:cloudrun/domainMapping:DomainMapping"
 SECRET = "gcp:secretmanager/secret:Secret"
 SECRET_VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
@@ -42,29 +56,9 @@ def cfg(d: Deployment, key: str):
     return {"true": True, "false": False}[raw] if isinstance(default, bool) else type(default)(raw)
 
 
-def agent(d: Deployment):
-    return d.one(SERVICE, "agent-service")
-
-
-def dashboard(d: Deployment):
-    return d.one(SERVICE, "dashboard-service")
-
-
-def container(service) -> dict:
-    (c,) = service.inputs["template"]["containers"]
-    return c
-
-
-def envs(service) -> dict[str, dict]:
-    return {e["name"]: e for e in container(service)["envs"]}
-
-
-def plain_env(service) -> dict[str, str]:
-    return {k: e["value"] for k, e in envs(service).items() if "valueSource" not in e}
-
-
-def secret_env(service) -> dict[str, str]:
-    return {k: e["valueSource"]["secretKeyRef"]["secret"] for k, e in envs(service).items() if "valueSource" in e}
+def operators(d: Deployment) -> list[str]:
+    """The stack's `operators` list (a YAML list: Pulumi hands the program its JSON)."""
+    return json.loads(d.config.get("agent-workspace:operators", "[]"))
 
 
 def gib(memory: str) -> float:
@@ -125,7 +119,7 @@ def test_dev_and_prod_differ_as_configured(dev, prod):
             "agentMemory": res["memory"],
             "gpuZonalRedundancy": not a["template"]["gpuZonalRedundancyDisabled"],
             "agentIngress": {v: k for k, v in config.INGRESS.items()}[a["ingress"]],
-            "dashboardPublic": any(i.inputs["name"] == "dashboard-" + d.stack for i in d.all(INVOKER)),
+            "operators": d.one(IAP_ACCESS, "dashboard-iap-accessors").inputs["members"],
             "redisTier": r["tier"],
             "redisMemoryGb": r["memorySizeGb"],
             "vertexEnabled": len(d.all(INDEX)) == 1,
@@ -133,9 +127,13 @@ def test_dev_and_prod_differ_as_configured(dev, prod):
         }
 
     dev_seen, prod_seen = observed(dev), observed(prod)
+
+    def want(d: Deployment, key: str):
+        return sorted(operators(d)) if key == "operators" else cfg(d, key)
+
     for key in dev_seen:
-        assert dev_seen[key] == cfg(dev, key), key
-        assert prod_seen[key] == cfg(prod, key), key
+        assert dev_seen[key] == want(dev, key), key
+        assert prod_seen[key] == want(prod, key), key
         assert dev_seen[key] != prod_seen[key], f"{key} is the same in dev and prod"
     assert dev_seen["agentMinInstances"] == 0, "dev scales to zero"
     assert dev.config["gcp:project"] != prod.config["gcp:project"]
@@ -150,11 +148,11 @@ def test_secrets_are_secret_manager_references_never_plain_values(deployment):
     for svc, names in ((agent(deployment), config.AGENT_SECRETS), (dashboard(deployment), config.DASHBOARD_SECRETS)):
         refs = secret_env(svc)
         assert set(refs) == set(names)
-        for name in names:
+        for name, secret in names.items():
             e = envs(svc)[name]
             assert "value" not in e, f"{name} must not be a plain env value"
             assert e["valueSource"]["secretKeyRef"]["version"] == "latest"
-            assert refs[name] in secret_ids
+            assert refs[name] in secret_ids and refs[name] == f"{secret}-{deployment.stack}"
     expected = {"ENVIRONMENT", "GOOGLE_CLOUD_PROJECT", "REDIS_URL", "FIRESTORE_DATABASE"}
     if cfg(deployment, "vertexEnabled"):
         expected |= {
@@ -164,7 +162,7 @@ def test_secrets_are_secret_manager_references_never_plain_values(deployment):
             "VERTEX_PUBLIC_ENDPOINT_DOMAIN",
         }
     assert set(plain_env(agent(deployment))) == expected
-    assert set(plain_env(dashboard(deployment))) == {"API_BASE_URL", "ENVIRONMENT"}
+    assert set(plain_env(dashboard(deployment))) == {"API_BASE_URL"}
 
 
 def test_each_secret_is_readable_only_by_the_service_that_mounts_it(deployment):
@@ -245,25 +243,58 @@ def test_the_pusher_can_only_write_images_to_this_stacks_repository(deployment):
 # --- who can reach what --------------------------------------------------------------------------------------
 
 
+PUBLIC = ("allUsers", "allAuthenticatedUsers")
+
+
 def _public_grants(value, path="") -> list[str]:
+    """Paths in a resource's inputs naming allUsers / allAuthenticatedUsers (also inside a policy's JSON text)."""
     if isinstance(value, dict):
         return [p for k, v in value.items() for p in _public_grants(v, f"{path}.{k}")]
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in _public_grants(v, f"{path}[{i}]")]
-    return [path] if value in ("allUsers", "allAuthenticatedUsers") else []
+    return [path] if isinstance(value, str) and any(p in value for p in PUBLIC) else []
 
 
-def test_public_access_exists_only_where_the_stack_says(deployment):
-    public = {i.inputs["name"] for i in deployment.all(INVOKER) if i.inputs["member"] == "allUsers"}
-    expected = {f"agent-{deployment.stack}"} if cfg(deployment, "agentPublic") else set()
-    expected |= {f"dashboard-{deployment.stack}"} if cfg(deployment, "dashboardPublic") else set()
-    assert public == expected
-    for i in deployment.all(INVOKER):
-        assert i.inputs["role"] == "roles/run.invoker"
-    grants = [f"{r.name}{p}" for r in deployment.resources if r.typ != INVOKER for p in _public_grants(r.inputs)]
-    assert grants == [], "no other resource is opened to allUsers / allAuthenticatedUsers"
-    assert agent(deployment).inputs["ingress"] == config.INGRESS[cfg(deployment, "agentIngress")]
-    assert dashboard(deployment).inputs["ingress"] == config.INGRESS[cfg(deployment, "dashboardIngress")]
+def test_no_service_and_no_resource_is_open_to_all_users(deployment):
+    """Under mocks (the provider contract, not GCP): no IAM member, binding or policy names allUsers."""
+    grants = [f"{r.name}{p}" for r in deployment.resources for p in _public_grants(r.inputs)]
+    assert grants == [], "nothing is opened to allUsers / allAuthenticatedUsers"
+    assert all(i.inputs["role"] == "roles/run.invoker" for i in deployment.all(INVOKER))
+    assert [r.typ for r in deployment.resources if r.typ.endswith("IamPolicy")] == [], "no authoritative policies"
+
+
+def test_the_dashboard_is_behind_iap_and_only_the_operators_pass(deployment):
+    """IAP on the dashboard itself, accessors exactly the stack's operators, invoked by IAP's agent alone.
+
+    Pulumi mocks check what is declared (`iap_enabled`, the IAM bindings); that Google then asks operators to
+    sign in, and turns others away, is IAP's part and is not exercised here.
+    """
+    d = dashboard(deployment).inputs
+    assert d["iapEnabled"] is True
+    assert not d.get("invokerIamDisabled"), "Cloud Run's IAM check stays on behind IAP"
+    assert d["ingress"] == config.INGRESS[cfg(deployment, "dashboardIngress")]
+    (access,) = [r for r in deployment.resources if r.typ.startswith("gcp:iap/")]
+    assert access.typ == IAP_ACCESS, "one authoritative binding: accessors added by hand are removed"
+    assert access.inputs["cloudRunServiceName"] == d["name"] == f"dashboard-{deployment.stack}"
+    assert (access.inputs["location"], access.inputs["project"]) == (d["location"], d["project"])
+    assert access.inputs["role"] == "roles/iap.httpsResourceAccessor"
+    assert access.inputs["members"] == sorted(operators(deployment)) and access.inputs["members"]
+    (iap_agent,) = deployment.all(SERVICE_AGENT)
+    assert iap_agent.inputs["service"] == "iap.googleapis.com"
+    assert iap_agent.state["email"] == f"service-{PROJECT_NUMBER}@gcp-sa-iap.iam.gserviceaccount.com"
+    (invoker,) = deployment.all(INVOKER)
+    assert (invoker.inputs["name"], invoker.inputs["member"]) == (d["name"], iap_agent.state["member"])
+    assert "iap.googleapis.com" in {a.inputs["service"] for a in deployment.all(API)}
+    assert "roles/iap.admin" in config.DEPLOYER_ROLES  # the deployer sets the accessors
+
+
+def test_the_agent_leaves_authentication_to_its_app(deployment):
+    """API clients hold bearer keys or user tokens, not Google identities: no IAM check, no IAM grant."""
+    a = agent(deployment).inputs
+    assert a["invokerIamDisabled"] is True and a["iapEnabled"] is False
+    assert [i for i in deployment.all(INVOKER) if i.inputs["name"] == a["name"]] == []
+    assert a["ingress"] == config.INGRESS[cfg(deployment, "agentIngress")]
+    assert "SERVICE_API_KEYS" in secret_env(agent(deployment)), "the app's keys come from Secret Manager"
 
 
 def test_prod_agent_is_internal_and_the_dashboard_reaches_it_through_the_vpc(prod, dev):
@@ -388,7 +419,8 @@ def test_exports(deployment):
         "dashboardServiceAccount",
     ):
         assert e[key].endswith(f"@{project}.iam.gserviceaccount.com")
-    assert set(e["secretIds"]) == set(config.AGENT_SECRETS) | set(config.DASHBOARD_SECRETS)
+    assert set(e["secretIds"]) == set(config.AGENT_SECRETS.values()) | set(config.DASHBOARD_SECRETS.values())
+    assert e["dashboardOperators"] == operators(deployment)
 
 
 # --- variants: bootstrap, images, domains, bad config ---------------------------------------------------------
@@ -442,6 +474,7 @@ def test_a_stack_file_with_only_the_essentials_gets_its_environments_defaults():
         "gcp:region": "europe-west4",
         "agent-workspace:githubRepository": "me/repo",
         "agent-workspace:environment": "prod",
+        "agent-workspace:operators": '["group:ops@example.com"]',  # no default: the stack says who operates it
     }
     d = deploy("prod-eu", config=essentials)
     a = agent(d).inputs["template"]
@@ -461,11 +494,32 @@ def test_a_stack_file_with_only_the_essentials_gets_its_environments_defaults():
         ({"agent-workspace:agentIngress": "everyone"}, "agentIngress"),
         ({"agent-workspace:githubRepository": "not a repo"}, "githubRepository"),
         ({"agent-workspace:redisTier": "HUGE"}, "redisTier"),
+        ({"agent-workspace:operators": '["allUsers"]'}, "operators"),
+        ({"agent-workspace:operators": '["allAuthenticatedUsers"]'}, "operators"),
+        ({"agent-workspace:operators": '["alice@example.com"]'}, "operators"),
+        ({"agent-workspace:operators": '["user:"]'}, "operators"),
+        ({"agent-workspace:operators": '"group:ops@example.com"'}, "operators must be a list"),
+        ({"agent-workspace:operators": "group:ops@example.com"}, "operators must be a list"),
+        ({"agent-workspace:operators": "[]"}, "Proxy lets no one through"),
+        ({"agent-workspace:dashboardPublic": "true"}, "dashboardPublic is gone"),
+        ({"agent-workspace:agentPublic": "false"}, "agentPublic is gone"),
     ],
 )
 def test_bad_config_is_refused(override, message):
     with pytest.raises(ValueError, match=message):
         deploy("dev", override)
+
+
+def test_the_operators_list_alone_decides_who_passes_iap():
+    people = ["user:alice@example.com", "group:oncall@example.com", "user:alice@example.com"]
+    d = deploy("prod", {"agent-workspace:operators": json.dumps(people)})
+    assert d.one(IAP_ACCESS, "dashboard-iap-accessors").inputs["members"] == [
+        "group:oncall@example.com",
+        "user:alice@example.com",
+    ]
+    # before the services exist (bootstrap) there is no dashboard to guard, so no operator is needed yet
+    d = deploy("dev", {"agent-workspace:servicesEnabled": "false", "agent-workspace:operators": "[]"})
+    assert d.all(IAP_ACCESS) == [] and d.all(SERVICE) == []
 
 
 def test_a_stack_outside_dev_and_prod_must_name_its_environment():
