@@ -14,6 +14,15 @@ log = logging.getLogger("app.request")
 QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes: logged at DEBUG
 
 
+def trace_of(header: str | None) -> tuple[str, str | None] | None:
+    """The trace a request belongs to; a header that cannot be read is logged and ignored, never a failed request."""
+    try:
+        return logs.parse_cloud_trace(header)
+    except Exception:
+        log.warning("ignored an unreadable X-Cloud-Trace-Context header (%d characters)", len(header or ""))
+        return None
+
+
 class ObservabilityMiddleware:
     """A pure ASGI middleware, so streamed responses are timed to their last byte and never buffered."""
 
@@ -27,7 +36,7 @@ class ObservabilityMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         rid = headers.get("x-request-id") or uuid.uuid4().hex
         rid_token = logs.request_id.set(rid[:64])
-        trace_token = logs.trace.set(logs.parse_cloud_trace(headers.get("x-cloud-trace-context")))
+        trace_token = logs.trace.set(trace_of(headers.get("x-cloud-trace-context")))
         status, start = 500, time.perf_counter()
 
         async def send_with_id(message: Message) -> None:

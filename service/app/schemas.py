@@ -1,5 +1,7 @@
 """Request and response bodies of the HTTP API (the OpenAPI schema is generated from these)."""
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -21,7 +23,7 @@ def _not_blank(value: str) -> str:
 
 
 class ChatRequest(BaseModel):
-    """One turn of `user` in `session`."""
+    """One turn of `user` in `session` (with a user token, `user` may be left out: it is the token's)."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -31,7 +33,7 @@ class ChatRequest(BaseModel):
         }
     )
 
-    user: Ident  # owner of the memory this turn becomes
+    user: Ident | None = None  # owner of the memory this turn becomes; required with an admin key
     session: Ident  # the conversation
     message: ChatText
     stream: bool = False  # true: Server-Sent Events, token by token
@@ -255,7 +257,8 @@ class StreamOptions(BaseModel):
 
 
 class ChatCompletionRequest(BaseModel):
-    """OpenAI's request body; `user` owns the memory, the last user message is the turn, memory supplies the rest."""
+    """OpenAI's request body; `user` owns the memory (required with an admin key; a user token's own user when left
+    out), the last user message is the turn, memory supplies the rest."""
 
     model_config = ConfigDict(
         extra="allow",
@@ -266,7 +269,7 @@ class ChatCompletionRequest(BaseModel):
 
     model: str = "agent"
     messages: list[OpenAIMessage] = Field(min_length=1)
-    user: Ident = "anonymous"
+    user: Ident | None = None
     stream: bool = False
     stream_options: StreamOptions | None = None
     max_tokens: int | None = Field(None, ge=1, le=4096, description="reply length limit; the service's by default")
@@ -292,3 +295,32 @@ class ChatCompletionRequest(BaseModel):
     @property
     def turn(self) -> str:
         return next(m for m in reversed(self.messages) if m.role == "user").text
+
+    def session_of_conversation(self) -> str:
+        """A session for a request that names none: the same for every turn of one conversation (clients resend the
+        history, and its system prompt and first user message do not change), different for another conversation."""
+        system = [m for m in self.messages if m.role in ("system", "developer")][:1]
+        opening = [*system, next(m for m in self.messages if m.role == "user")]
+        digest = hashlib.sha256(json.dumps([[m.role, m.text] for m in opening]).encode()).hexdigest()
+        return f"conv-{digest[:16]}"
+
+
+# --- user tokens
+
+
+class TokenRequest(BaseModel):
+    """A user token to mint: for whom, for how long."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"user": "alice", "ttl_s": 3600}]})
+
+    user: Ident  # the only user the token may act for
+    ttl_s: int = Field(3600, ge=60, le=settings.service_token_max_ttl_s, description="lifetime in seconds")
+
+
+class TokenResponse(BaseModel):
+    """A bearer token for one user's routes: send it as `Authorization: Bearer <token>`."""
+
+    token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the scheme's name, not a secret)
+    user: str
+    expires_at: datetime

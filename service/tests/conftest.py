@@ -20,6 +20,7 @@ READY_DEADLINE_S = 120  # import torch, load the local model and the embedder, o
 EXTERNAL = ("REDIS_URL", "FIRESTORE_EMULATOR_HOST", "GOOGLE_CLOUD_PROJECT", "VERTEX_", "OPENAI_", "PORTKEY_")
 UVICORN = [sys.executable, "-m", "uvicorn", "app.main:app"]
 API_KEY = "test-key-" + "0123456789abcdef"  # a key the auth-enabled service accepts
+TOKEN_SECRET = "test-token-secret-" + "0123456789abcdef0123456789abcdef"  # signs the deployed service's user tokens
 
 
 def free_port() -> int:
@@ -30,7 +31,7 @@ def free_port() -> int:
 
 def service_env(data_dir: Path, **overrides: str) -> dict[str, str]:
     """The environment of a test service: no external servers, its own data folder, short replies."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(EXTERNAL) and k != "SERVICE_API_KEYS"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith((*EXTERNAL, "SERVICE_"))}
     env.update(
         PYTHONUNBUFFERED="1",
         HF_HUB_OFFLINE="1",
@@ -96,11 +97,17 @@ def live_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def deployed(tmp_path_factory):
-    """A second service configured as deployed: /v1 needs `Authorization: Bearer API_KEY`, logs are JSON, and idle
+    """A second service configured as deployed: /v1 needs `Authorization: Bearer API_KEY` (an admin key) or a user
+    token signed with TOKEN_SECRET, the default rate limit applies, logs are JSON, and idle
     sessions are promoted (summarised, facts extracted, embedded) within a second, so long-term memories appear.
     The embedded model's promotion is off by default (its facts are noise): MEMORY_LLM_PROMOTION=on exercises it."""
     data_dir = tmp_path_factory.mktemp("deployed-service")
-    overrides = {"ENVIRONMENT": "prod", "SERVICE_API_KEYS": API_KEY, "MEMORY_LLM_PROMOTION": "on"}
+    overrides = {
+        "ENVIRONMENT": "prod",
+        "SERVICE_API_KEYS": API_KEY,
+        "SERVICE_TOKEN_SECRET": TOKEN_SECRET,
+        "MEMORY_LLM_PROMOTION": "on",
+    }
     with running_service(data_dir, PROMOTE_IDLE_AFTER_S="1", PROMOTE_IDLE_EVERY_S="0.5", **overrides) as service:
         yield service
 
@@ -111,20 +118,58 @@ def deployed_url(deployed):
 
 
 @pytest.fixture(scope="session")
-def broken_model_url(tmp_path_factory):
-    """Base URL of a service whose local model is a folder without weights: it starts, but warm-up fails."""
+def broken_model(tmp_path_factory):
+    """A service whose local model is a folder without weights: it starts, but warm-up fails."""
     data_dir = tmp_path_factory.mktemp("broken-model-service")
     model = data_dir / "no-weights"
     model.mkdir()
     (model / "config.json").write_text(json.dumps({"model_type": "llama", "max_position_embeddings": 2048}))
     with running_service(data_dir, probe="/healthz", LOCAL_MODEL=str(model)) as service:
-        yield service.url
+        yield service
+
+
+@pytest.fixture(scope="session")
+def broken_model_url(broken_model):
+    return broken_model.url
+
+
+@pytest.fixture
+def app_client(monkeypatch):
+    """The app in this process, configured as deployed (admin key API_KEY, user tokens signed with TOKEN_SECRET), for
+    what needs a stand-in agent or a limiter of its own (`app.dependency_overrides`, cleared after). No lifespan runs:
+    a route that reaches the agent needs a test's stand-in."""
+    from fastapi.testclient import TestClient
+    from pydantic import SecretStr
+
+    from app.core.config import settings
+    from app.main import app
+
+    monkeypatch.setattr(settings, "service_api_keys", [SecretStr(API_KEY)])
+    monkeypatch.setattr(settings, "service_token_secret", SecretStr(TOKEN_SECRET))
+    try:
+        yield TestClient(app, raise_server_exceptions=False)
+    finally:
+        app.dependency_overrides.clear()
 
 
 @pytest.fixture
 def auth_headers() -> dict[str, str]:
     """What a client of `deployed_url` sends."""
     return {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture
+def token_secret() -> str:
+    """The deployed service's SERVICE_TOKEN_SECRET."""
+    return TOKEN_SECRET
+
+
+@pytest.fixture
+def token_for():
+    """`token_for(user)`: the headers of a client holding a user token of the deployed service for `user`."""
+    from app.tokens import mint
+
+    return lambda user, ttl_s=600: {"Authorization": f"Bearer {mint(user, ttl_s, TOKEN_SECRET).token}"}
 
 
 @pytest.fixture

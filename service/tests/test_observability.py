@@ -53,11 +53,29 @@ async def test_request_id_is_echoed_or_made(client):
     assert len(made) == 32 and int(made, 16) >= 0
 
 
+TRACE_ID = "105445aa7843bc8bf206b12000100000"
+# span ids that are not an unsigned 64-bit integer in ASCII digits (int() of the first raises: 4,300 digits is
+# Python's limit for int() of a string; "²" is a digit to str.isdigit but not to int())
+BAD_SPANS = ["9" * 4300, "9" * 100_000, "18446744073709551616", "²", "١٢٣", "-1", "1e3", ""]
+
+
 def test_cloud_trace_header():
-    trace_id = "105445aa7843bc8bf206b12000100000"
-    assert parse_cloud_trace(f"{trace_id}/1;o=1") == (trace_id, "0000000000000001")
-    assert parse_cloud_trace(trace_id) == (trace_id, None)
+    assert parse_cloud_trace(f"{TRACE_ID}/1;o=1") == (TRACE_ID, "0000000000000001")
+    assert parse_cloud_trace(f"{TRACE_ID}/18446744073709551615") == (TRACE_ID, "ffffffffffffffff")
+    assert parse_cloud_trace(TRACE_ID) == (TRACE_ID, None)
     assert parse_cloud_trace("not a trace/1") is None and parse_cloud_trace(None) is None
+    for span in BAD_SPANS:
+        assert parse_cloud_trace(f"{TRACE_ID}/{span};o=1") == (TRACE_ID, None), span[:30]
+
+
+async def test_a_malformed_trace_header_never_fails_a_request(client, user):
+    """The header is the client's to send: a span of 4,300 digits used to give a 500 on every route."""
+    headers = [f"{TRACE_ID}/{span};o=1".encode() for span in BAD_SPANS if span.isascii()]
+    headers += ["²/²".encode("latin-1"), b"x" * 8000, b"/;o=1"]
+    for path in ("/healthz", "/readyz", "/metrics", f"/v1/users/{user}/sessions"):
+        for header in headers:
+            response = await client.get(path, headers={"X-Cloud-Trace-Context": header})
+            assert response.status_code == 200, (path, header[:40], response.text[:200])
 
 
 async def test_deployed_logs_are_json_with_trace_and_request_id(deployed, auth_headers, user):

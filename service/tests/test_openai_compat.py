@@ -46,10 +46,37 @@ async def test_streamed_completion(oai, live_url, user):
     assert text.strip() and sum(1 for c in chunks if c.choices and c.choices[0].delta.content) > 1
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] in ("stop", "length")
     assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens > 0
-    # no header: the session is "default"
+    # no header: the session is derived from the conversation's opening (see test_derived_session_*)
     async with httpx.AsyncClient(base_url=live_url) as c:
-        turns = (await c.get(f"/v1/users/{user}/sessions/default")).json()["messages"]
-    assert [m["content"] for m in turns] == ["Count to three.", text]
+        (session,) = [s["session"] for s in (await c.get(f"/v1/users/{user}/sessions")).json()]
+        turns = (await c.get(f"/v1/users/{user}/sessions/{session}")).json()["messages"]
+    assert session.startswith("conv-") and [m["content"] for m in turns] == ["Count to three.", text]
+
+
+async def test_derived_session_follows_one_conversation_and_not_another(client, user):
+    """Without X-Session-Id: every turn of a conversation (the client resends the history) lands in one session, a
+    conversation with another opening in another; the response says which."""
+
+    async def turn(messages):
+        body = {"user": user, "messages": messages, "max_tokens": 4}
+        response = await client.post("/v1/chat/completions", json=body)
+        assert response.status_code == 200, response.text
+        return response.headers["x-session-id"], response.json()["choices"][0]["message"]["content"]
+
+    system = {"role": "system", "content": "Be brief."}
+    first, reply = await turn([system, {"role": "user", "content": "My name is Ada."}])
+    history = [system, {"role": "user", "content": "My name is Ada."}, {"role": "assistant", "content": reply}]
+    second, _ = await turn([*history, {"role": "user", "content": "What is my name?"}])
+    other, _ = await turn([system, {"role": "user", "content": "Something else entirely."}])
+    assert first == second != other and first.startswith("conv-")
+    sessions = {s["session"]: s["turns"] for s in (await client.get(f"/v1/users/{user}/sessions")).json()}
+    assert sessions == {first: 4, other: 2}
+    named = await client.post(
+        "/v1/chat/completions",
+        json={"user": user, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2},
+        headers={"X-Session-Id": "mine"},
+    )
+    assert named.headers["x-session-id"] == "mine"
 
 
 async def test_stream_ends_with_done(client, user):

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from agent_lib.agent import Reply
 from agent_lib.llm.base import Delta
+from app.api.errors import public_reason
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,8 @@ def sse(data: BaseModel | dict | str, event: str | None = None) -> bytes:
 
 
 def reason(e: BaseException) -> str:
-    return f"{type(e).__name__}: {e}"
+    """What the client reads of a failure after the stream started: no provider text (that is in the log)."""
+    return public_reason(e)
 
 
 async def first_event(events: AsyncIterator[Delta | Reply]) -> Delta | Reply:

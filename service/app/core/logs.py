@@ -13,15 +13,21 @@ TRACE_FIELD = "logging.googleapis.com/trace"  # Cloud Logging joins log lines of
 SPAN_FIELD = "logging.googleapis.com/spanId"
 
 
+MAX_SPAN = 2**64 - 1  # a span id is an unsigned 64-bit integer (20 decimal digits at most)
+
+
 def parse_cloud_trace(header: str | None) -> tuple[str, str | None] | None:
-    """`TRACE_ID/SPAN_ID;o=1` (the X-Cloud-Trace-Context header) as (trace id, span id)."""
+    """`TRACE_ID/SPAN_ID;o=1` (the X-Cloud-Trace-Context header) as (trace id, span id); whatever the client sent,
+    a part that is not well formed is dropped, never an error (int() of 4,300 digits raises)."""
     if not header:
         return None
     trace_id, _, rest = header.partition("/")
     span = rest.split(";", 1)[0]
-    if not (trace_id.isalnum() and len(trace_id) <= 64):
+    if not (trace_id.isascii() and trace_id.isalnum() and len(trace_id) <= 64):
         return None
-    return trace_id, f"{int(span):016x}" if span.isdigit() else None  # Cloud Logging wants the span id in hex
+    if not (span.isascii() and span.isdigit() and len(span) <= 20 and int(span) <= MAX_SPAN):
+        return trace_id, None
+    return trace_id, f"{int(span):016x}"  # Cloud Logging wants the span id in hex
 
 
 class RequestContext(logging.Filter):

@@ -5,7 +5,7 @@ from fastapi.responses import StreamingResponse
 
 from agent_lib.agent import Reply
 from agent_lib.llm.base import Delta
-from app.api.deps import AgentDep
+from app.api.deps import AgentDep, CallerDep
 from app.api.streaming import SSE_HEADERS, encode, first_event, reason, sse
 from app.core.metrics import record_reply
 from app.schemas import ChatRequest, ChatResponse
@@ -26,16 +26,18 @@ SSE_DOC = (
         503: {"description": "the model is still loading, or memory cannot be reached"},
     },
 )
-async def chat(body: ChatRequest, agent: AgentDep):
-    """Recall what memory holds for the session, answer, and remember the turn."""
+async def chat(body: ChatRequest, agent: AgentDep, caller: CallerDep):
+    """Recall what memory holds for the session, answer, and remember the turn. `user` is the token's user with a
+    user token (naming another is 403) and required with an admin key."""
+    user = caller.user_for(body.user)
     if not body.stream:
         try:
-            reply = await agent.chat(body.user, body.session, body.message)
+            reply = await agent.chat(user, body.session, body.message)
         except ValueError as e:  # the agent's input errors, e.g. a message over the model's budget
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e)) from e
         record_reply(reply)
         return ChatResponse.of(reply)
-    events = agent.stream(body.user, body.session, body.message)
+    events = agent.stream(user, body.session, body.message)
     first = await first_event(events)
 
     def on_delta(d: Delta) -> bytes | None:

@@ -5,11 +5,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 
 from agent_lib.core import IDENT_PATTERN, MemoryKind, Message, Role
 from agent_lib.memory.base import SearchFilter
-from app.api.deps import AgentDep
+from app.api.deps import AgentDep, require_path_user
 from app.schemas import (
     MemoryImportRequest,
     MemoryImportResponse,
@@ -20,7 +20,8 @@ from app.schemas import (
     as_utc,
 )
 
-router = APIRouter(prefix="/v1/users/{user}", tags=["memory"])
+# the path's user: a user token reaches its own user's memory only (403 otherwise); admin keys reach everyone's
+router = APIRouter(prefix="/v1/users/{user}", tags=["memory"], dependencies=[Depends(require_path_user)])
 
 User = Annotated[str, Path(pattern=IDENT_PATTERN, examples=["alice"])]
 SessionId = Annotated[str, Path(pattern=IDENT_PATTERN, examples=["trip-2026"])]
