@@ -385,6 +385,6 @@ def capabilities(self: Agent) -> Capabilities:
 
 @patch
 async def aclose(self: Agent) -> None:
-    "Close the model and memory (memory flushes its outbox first)."
-    await self.llm.aclose()
+    "Close memory, then the model: memory flushes its outbox and indexer and lets running promotions (which use the model) finish."
     await self.memory.aclose()
+    await self.llm.aclose()

@@ -28,6 +28,7 @@ AGENT_SECRETS = {
     "OPENAI_API_KEY": "openai-api-key",
     "PORTKEY_API_KEY": "portkey-api-key",
     "SERVICE_API_KEYS": "service-api-keys",  # the admin keys the agent accepts, comma-separated
+    "SERVICE_TOKEN_SECRET": "service-token-secret",  # signs the user tokens the agent mints and verifies
 }
 # The dashboard's own admin key (one of SERVICE_API_KEYS), read by dashboard/lib/api.ts as SERVICE_API_KEY; its secret
 # keeps the id it always had, so a deployed stack keeps the version an operator added.

@@ -25,7 +25,7 @@ def _require(name: str) -> str:
 
 @pytest.fixture
 def redis_url() -> str:
-    """URL of the real Redis server (maxmemory + allkeys-lru) started for this test run."""
+    """URL of the real Redis server (maxmemory + volatile-lru, append-only file) started for this test run."""
     return _require("REDIS_URL")
 
 

@@ -143,12 +143,16 @@ def start() -> dict[str, str]:
             "127.0.0.1",
             "--save",
             "",
-            "--appendonly",
-            "no",
+            "--appendonly",  # the mid-term outbox lives here too: every acknowledged write fsync'd
+            "yes",
+            "--appendfsync",
+            "always",
+            "--dir",
+            str(RUN_DIR),
             "--maxmemory",
             "64mb",
-            "--maxmemory-policy",
-            "allkeys-lru",
+            "--maxmemory-policy",  # evict only keys with a TTL (the windows), never the outbox's
+            "volatile-lru",
         ],
     )
     STATE.write_text(json.dumps(pids))

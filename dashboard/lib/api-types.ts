@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Metrics
-         * @description Request latency by route, tokens and turns, readiness, degraded components, the mid-term circuit breaker.
+         * @description Request latency by route, tokens, turns, readiness, degraded components, the mid-term breaker and outbox.
          */
         get: operations["metrics_metrics_get"];
         put?: never;
@@ -53,11 +53,53 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description 200 once the models are loaded, 503 before (with `warm_up_error` if loading failed); both say what runs where.
+         * @description 200 once the models are loaded, 503 before; both say which backend each component runs on. Open to all:
+         *     the free-text details (endpoints, paths, probe and warm-up errors) only with an admin key (or while /v1 is
+         *     open); anyone else gets them blank and `warm_up_error` as a fixed sentence.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dead Letters
+         * @description Writes mid-term refused, oldest first, with the error: fix the cause (an IAM binding, say), then replay.
+         */
+        get: operations["dead_letters_v1_admin_dead_letters_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dead-letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay
+         * @description Queue dead letters (the given ones, or all) for delivery again, in their original order.
+         */
+        post: operations["replay_v1_admin_dead_letters_replay_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -75,7 +117,8 @@ export interface paths {
         put?: never;
         /**
          * Chat
-         * @description Recall what memory holds for the session, answer, and remember the turn.
+         * @description Recall what memory holds for the session, answer, and remember the turn. `user` is the token's user with a
+         *     user token (naming another is 403) and required with an admin key.
          */
         post: operations["chat_v1_chat_post"];
         delete?: never;
@@ -98,6 +141,27 @@ export interface paths {
          * @description One turn in OpenAI's format; with `stream: true`, `chat.completion.chunk` events ending with `data: [DONE]`.
          */
         post: operations["chat_completions_v1_chat_completions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Token
+         * @description A bearer token that acts for `user` alone (their chat and memory routes) until it expires. Admin keys only:
+         *     hand it to that user's client, which sends `Authorization: Bearer <token>`.
+         */
+        post: operations["create_token_v1_tokens_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -321,7 +385,8 @@ export interface components {
         };
         /**
          * ChatCompletionRequest
-         * @description OpenAI's request body; `user` owns the memory, the last user message is the turn, memory supplies the rest.
+         * @description OpenAI's request body; `user` owns the memory (required with an admin key; a user token's own user when left
+         *     out), the last user message is the turn, memory supplies the rest.
          * @example {
          *       "messages": [
          *         {
@@ -359,11 +424,8 @@ export interface components {
             stream_options?: components["schemas"]["StreamOptions"] | null;
             /** Temperature */
             temperature?: number | null;
-            /**
-             * User
-             * @default anonymous
-             */
-            user: string;
+            /** User */
+            user?: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -382,7 +444,7 @@ export interface components {
         };
         /**
          * ChatRequest
-         * @description One turn of `user` in `session`.
+         * @description One turn of `user` in `session` (with a user token, `user` may be left out: it is the token's).
          * @example {
          *       "message": "I prefer window seats.",
          *       "session": "trip-2026",
@@ -401,7 +463,7 @@ export interface components {
              */
             stream: boolean;
             /** User */
-            user: string;
+            user?: string | null;
         };
         /**
          * ChatResponse
@@ -551,6 +613,43 @@ export interface components {
             name: string;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * DeadLetter
+         * @description A write mid-term refused (not a transient error): kept, still in its owner's reads, until replayed or erased.
+         */
+        DeadLetter: {
+            /**
+             * Error
+             * @description Why the backend refused it.
+             */
+            error: string | null;
+            /** Failed At */
+            failed_at: string | null;
+            /**
+             * Items
+             * @description Messages or facts it holds (1 for a summary).
+             */
+            items: number;
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "turns" | "facts" | "summary";
+            /**
+             * Queued At
+             * @description When it was acknowledged (ISO 8601).
+             */
+            queued_at: string;
+            /**
+             * Seq
+             * @description Its place in the delivery order.
+             */
+            seq: number;
+            /** Session */
+            session: string | null;
+            /** User */
+            user: string;
         };
         /**
          * Function
@@ -920,6 +1019,30 @@ export interface components {
             warm_up_error?: string | null;
         };
         /**
+         * ReplayRequest
+         * @description Which dead letters to queue for delivery again.
+         * @example {
+         *       "seqs": [
+         *         7
+         *       ]
+         *     }
+         */
+        ReplayRequest: {
+            /**
+             * Seqs
+             * @description The dead letters to queue again; none: all of them.
+             */
+            seqs?: number[] | null;
+        };
+        /** ReplayResponse */
+        ReplayResponse: {
+            /**
+             * Replayed
+             * @description Dead letters queued for delivery again.
+             */
+            replayed: number;
+        };
+        /**
          * Role
          * @description Who produced a message (the OpenAI chat roles).
          * @enum {string}
@@ -982,6 +1105,45 @@ export interface components {
          * @enum {string}
          */
         Tier: "short" | "mid" | "long";
+        /**
+         * TokenRequest
+         * @description A user token to mint: for whom, for how long.
+         * @example {
+         *       "ttl_s": 3600,
+         *       "user": "alice"
+         *     }
+         */
+        TokenRequest: {
+            /**
+             * Ttl S
+             * @description lifetime in seconds
+             * @default 3600
+             */
+            ttl_s: number;
+            /** User */
+            user: string;
+        };
+        /**
+         * TokenResponse
+         * @description A bearer token for one user's routes: send it as `Authorization: Bearer <token>`.
+         */
+        TokenResponse: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Token */
+            token: string;
+            /**
+             * Token Type
+             * @default bearer
+             * @constant
+             */
+            token_type: "bearer";
+            /** User */
+            user: string;
+        };
         /** TopLogprob */
         TopLogprob: {
             /** Bytes */
@@ -1118,6 +1280,126 @@ export interface operations {
             };
         };
     };
+    dead_letters_v1_admin_dead_letters_get: {
+        parameters: {
+            query?: {
+                user?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"][];
+                };
+            };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description mid-term has no outbox (the embedded SQLite store writes directly) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    replay_v1_admin_dead_letters_replay_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResponse"];
+                };
+            };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description mid-term has no outbox (the embedded SQLite store writes directly) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     chat_v1_chat_post: {
         parameters: {
             query?: never;
@@ -1141,6 +1423,20 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1149,6 +1445,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description the model is still loading, or memory cannot be reached */
             503: {
@@ -1163,8 +1466,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description the conversation */
-                "X-Session-Id"?: string;
+                /** @description the conversation; default: derived from the conversation's opening messages */
+                "X-Session-Id"?: string | null;
             };
             path?: never;
             cookie?: never;
@@ -1178,12 +1481,28 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the session the turn went to */
+                    "X-Session-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChatCompletion"];
                     "text/event-stream": string;
                 };
+            };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -1193,6 +1512,74 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    create_token_v1_tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description user tokens are off: the service has no SERVICE_TOKEN_SECRET */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1231,6 +1618,20 @@ export interface operations {
                     "application/json": components["schemas"]["MemoryItemPublic"][];
                 };
             };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1239,6 +1640,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1266,6 +1674,20 @@ export interface operations {
                     "application/json": components["schemas"]["MemoryImportResponse"];
                 };
             };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1274,6 +1696,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description memory cannot be reached */
             503: {
@@ -1302,6 +1731,20 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1310,6 +1753,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1333,6 +1783,20 @@ export interface operations {
                     "application/json": components["schemas"]["SessionPublic"][];
                 };
             };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1341,6 +1805,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1362,6 +1833,20 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1370,6 +1855,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1394,6 +1886,20 @@ export interface operations {
                     "application/json": components["schemas"]["SessionDetail"];
                 };
             };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description no such session */
             404: {
                 headers: {
@@ -1409,6 +1915,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1431,6 +1944,20 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description no credentials, or an unknown key or an invalid user token (the reason is in `detail`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a user token outside its own user's routes (the reason is in `detail`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -1439,6 +1966,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description too many requests from this key or user: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

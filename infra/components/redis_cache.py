@@ -1,4 +1,4 @@
-"""Short-term memory: Memorystore for Redis, LRU eviction, reachable only from the private network."""
+"""Short-term memory and the mid-term outbox: Memorystore for Redis, reachable only from the private network."""
 
 from dataclasses import dataclass
 
@@ -20,7 +20,8 @@ class RedisCacheArgs:
 
 
 class RedisCache(pulumi.ComponentResource):
-    """A Memorystore instance configured as a cache: `allkeys-lru`, so a full cache evicts instead of failing writes."""
+    """A Memorystore instance: `volatile-lru` evicts the windows (they carry a TTL), never the outbox's keys (they do
+    not); RDB snapshots every hour, so a restarted node comes back with what waited in the outbox."""
 
     def __init__(self, name: str, args: RedisCacheArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("agent-workspace:infra:RedisCache", name, None, opts)
@@ -34,7 +35,10 @@ class RedisCache(pulumi.ComponentResource):
             redis_version=args.version,
             authorized_network=args.network,
             connect_mode="DIRECT_PEERING",  # private IP in the peered network; Memorystore has no public endpoint
-            redis_configs={"maxmemory-policy": "allkeys-lru"},
+            redis_configs={"maxmemory-policy": "volatile-lru"},
+            persistence_config=redis.InstancePersistenceConfigArgs(
+                persistence_mode="RDB", rdb_snapshot_period="ONE_HOUR"
+            ),
             opts=child_options(self, opts),
         )
         self.url = pulumi.Output.concat("redis://", self.instance.host, ":", self.instance.port.apply(str), "/0")

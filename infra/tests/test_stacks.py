@@ -318,7 +318,8 @@ def test_prod_agent_is_internal_and_the_dashboard_reaches_it_through_the_vpc(pro
 def test_redis_is_an_lru_cache_on_the_private_network(deployment):
     r = deployment.one(REDIS, "redis-instance")
     network = deployment.one(NETWORK, "network-vpc").inputs["name"]
-    assert r.inputs["redisConfigs"] == {"maxmemory-policy": "allkeys-lru"}
+    assert r.inputs["redisConfigs"] == {"maxmemory-policy": "volatile-lru"}  # the outbox's keys are never evicted
+    assert r.inputs["persistenceConfig"] == {"persistenceMode": "RDB", "rdbSnapshotPeriod": "ONE_HOUR"}
     assert r.inputs["authorizedNetwork"].endswith(f"/networks/{network}")
     assert r.inputs["connectMode"] == "DIRECT_PEERING"
     assert (r.inputs["tier"], r.inputs["memorySizeGb"]) == (
@@ -429,7 +430,7 @@ def test_exports(deployment):
 def test_services_can_wait_until_the_secrets_have_values():
     d = deploy("dev", {"agent-workspace:servicesEnabled": "false"})
     assert d.all(SERVICE) == [] and "agentUrl" not in d.exports
-    assert len(d.all(SECRET)) == 4 and len(d.all(SECRET_READER)) == 4
+    assert len(d.all(SECRET)) == 5 and len(d.all(SECRET_READER)) == 5
     assert d.exports["workloadIdentityProvider"]
 
 

@@ -324,3 +324,29 @@ class TokenResponse(BaseModel):
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the scheme's name, not a secret)
     user: str
     expires_at: datetime
+
+
+class DeadLetter(BaseModel):
+    """A write mid-term refused (not a transient error): kept, still in its owner's reads, until replayed or erased."""
+
+    seq: int = Field(description="Its place in the delivery order.")
+    op: Literal["turns", "facts", "summary"]
+    user: str
+    session: str | None
+    queued_at: str = Field(description="When it was acknowledged (ISO 8601).")
+    error: str | None = Field(description="Why the backend refused it.")
+    failed_at: str | None
+    items: int = Field(description="Messages or facts it holds (1 for a summary).")
+
+
+class ReplayRequest(BaseModel):
+    """Which dead letters to queue for delivery again."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"seqs": [7]}]})
+    seqs: list[Annotated[int, Field(ge=1)]] | None = Field(
+        None, max_length=10_000, description="The dead letters to queue again; none: all of them."
+    )
+
+
+class ReplayResponse(BaseModel):
+    replayed: int = Field(description="Dead letters queued for delivery again.")

@@ -252,12 +252,12 @@ async def test_redis_store_closes_only_the_client_it_created(private_redis):
 
 
 async def test_redis_evicted_windows_read_as_empty(private_redis):
-    """Fill a small maxmemory with allkeys-lru: old sessions go first, read as empty, and the store keeps working."""
+    """Fill a small maxmemory with volatile-lru (windows carry a TTL): old sessions go first, read as empty, the store keeps working."""
     async with (
         Redis.from_url(private_redis.url) as admin,
         RedisShortTerm(private_redis.url, prefix="p", window=4) as store,
     ):
-        await admin.config_set("maxmemory-policy", "allkeys-lru")
+        await admin.config_set("maxmemory-policy", "volatile-lru")
         await admin.config_set("maxmemory-samples", 10)
         body = "x" * 1000
         for s in range(100):

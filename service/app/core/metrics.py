@@ -21,6 +21,10 @@ READY = Gauge("agent_ready", "1 once the agent's warm-up finished.")
 DEGRADED = Gauge("agent_component_degraded", "1 while a component runs on a fallback backend.", ["component"])
 BREAKER = Gauge("memory_circuit_breaker_state", "Mid-term circuit breaker: 0 closed, 1 half-open, 2 open.", ["store"])
 BREAKER_CODES = {"closed": 0, "half_open": 1, "open": 2}
+OUTBOX_PENDING = Gauge("memory_outbox_pending", "Acknowledged mid-term writes waiting in the outbox.", ["store"])
+DEAD_LETTERS = Gauge(
+    "memory_outbox_dead_letters", "Mid-term writes the backend refused, kept until replayed or erased.", ["store"]
+)
 MEMORY_SECONDS = Histogram(
     "memory_operation_duration_seconds",
     "Time of one call to a memory tier's backend.",
@@ -80,3 +84,6 @@ def observe_agent(agent: Agent) -> None:
     mid = agent.memory.mid
     if (state := getattr(mid, "breaker_state", None)) is not None:
         BREAKER.labels(mid.name).set(BREAKER_CODES.get(state, -1))
+    if getattr(mid, "dead_letters", None) is not None:
+        OUTBOX_PENDING.labels(mid.name).set(mid.pending)
+        DEAD_LETTERS.labels(mid.name).set(mid.dead)
