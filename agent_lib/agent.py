@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import json
 import logging
 import operator
@@ -24,10 +25,10 @@ from .memory.manager import MemoryManager
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'DEFAULT_SYSTEM_PROMPT', 'MEMORY_NOTE', 'MEMORY_OPEN', 'MEMORY_CLOSE', 'SECTION_TITLES', 'Tool', 'FACTS_PROMPT',
-           'CONSOLIDATE_PROMPT', 'Reply', 'quote', 'memory_line', 'build_prompt', 'calculate', 'ToolRegistry',
-           'default_tools', 'Agent', 'llm_summariser', 'facts_from_reply', 'llm_fact_extractor', 'decisions_from_reply',
-           'llm_consolidator']
+__all__ = ['log', 'DEFAULT_SYSTEM_PROMPT', 'MEMORY_NOTE', 'MEMORY_OPEN', 'MEMORY_CLOSE', 'SECTION_TITLES', 'MAX_MAGNITUDE',
+           'Tool', 'FACTS_PROMPT', 'CONSOLIDATE_PROMPT', 'Reply', 'quote', 'memory_line', 'build_prompt', 'calculate',
+           'ToolRegistry', 'default_tools', 'Agent', 'llm_summariser', 'facts_from_reply', 'llm_fact_extractor',
+           'decisions_from_reply', 'llm_consolidator']
 
 # %% ../nbs/40_agent.ipynb #43529201
 class Reply(BaseModel):
@@ -110,15 +111,24 @@ def build_prompt(ctx: Context, # what memory recalled
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
         ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}
 
+MAX_MAGNITUDE = 1e300  # a larger result is refused: big-integer arithmetic past it could block the event loop
+
+def _bounded(value):
+    "`value` if its magnitude is at most MAX_MAGNITUDE, else ValueError."
+    if abs(value) > MAX_MAGNITUDE: raise ValueError("result too large")
+    return value
+
 def calculate(expression: str) -> float:
-    "Evaluate arithmetic (+ - * / // % ** and parentheses) safely."
+    "Evaluate arithmetic (+ - * / // % ** and parentheses) safely: every operand and result within MAX_MAGNITUDE."
     def ev(node):
         if isinstance(node, ast.Expression): return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float): return node.value
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float): return _bounded(node.value)
         if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
             left, right = ev(node.left), ev(node.right)
-            if isinstance(node.op, ast.Pow) and abs(right) > 100: raise ValueError("exponent too large")
-            return _OPS[type(node.op)](left, right)
+            if isinstance(node.op, ast.Pow) and (abs(right) > 100 or (abs(left) > 1 and abs(right) * math.log10(abs(left)) > 300)):
+                raise ValueError("exponent too large: the result would be too large")
+            try: return _bounded(_OPS[type(node.op)](left, right))
+            except OverflowError as e: raise ValueError("result too large") from e
         if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS: return _OPS[type(node.op)](ev(node.operand))
         raise ValueError(f"not arithmetic: {ast.dump(node)[:60]}")
     if len(expression) > 200: raise ValueError("expression too long")

@@ -400,9 +400,11 @@ async def lease(self: RedisOutbox, wait: bool = False) -> AsyncIterator[bool]:
         yield False
         return
     async with self._local:
+        deadline = time.monotonic() + 2 * self.lease_s  # a holder renews within lease_s, or its lease expires
         while True:
             with self._reachable("lease"): held = await self._redis.set(self.key("lease"), self._token, nx=True, px=int(self.lease_s * 1000))
             if held or not wait: break
+            if time.monotonic() > deadline: raise MemoryUnavailable(f"redis outbox lease: still held elsewhere after {2 * self.lease_s:g}s")
             await asyncio.sleep(0.05)
         try: yield bool(held)
         finally:

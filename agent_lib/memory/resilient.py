@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -132,7 +133,7 @@ class ResilientMidTerm:
                                        name=f"mid-term {inner.name}")
         self._flusher: asyncio.Task | None = None
         self._open_lock, self._push_lock, self._count_lock = asyncio.Lock(), asyncio.Lock(), asyncio.Lock()
-        self._wake, self._changed = asyncio.Event(), asyncio.Condition()
+        self._wake = asyncio.Event()
         self._opened = self._closed = False
         self._run_limit = batch
         self.pending = self.dead = 0  # outbox entries waiting / refused, as last counted (`recount`; for metrics)
@@ -161,7 +162,6 @@ class ResilientMidTerm:
         async with self._count_lock:  # one count at a time: a slow one must not overwrite a newer one
             with contextlib.suppress(MemoryUnavailable):
                 self.pending, self.dead = await self.outbox.count(), await self.outbox.dead_count()
-        async with self._changed: self._changed.notify_all()
 
 # %% ../../nbs/14_memory_resilient.ipynb #bfe2b2e5
 @patch
@@ -314,21 +314,21 @@ async def _flush_forever(self: ResilientMidTerm) -> None:
             _log.exception("mid-term outbox flusher failed; retrying in %ss", self.backoff_max)
             await asyncio.sleep(self.backoff_max)
             continue
-        with contextlib.suppress(TimeoutError):  # other instances enqueue too: look again now and then
-            async with asyncio.timeout(self.backoff_max): await self._wake.wait()
+        waiter = asyncio.ensure_future(self._wake.wait())  # other instances enqueue too: look again now and then
+        try: await asyncio.wait([waiter], timeout=self.backoff_max)  # (asyncio.timeout here could swallow a cancel on 3.11)
+        finally: waiter.cancel()
 
 @patch
 async def flush(self: ResilientMidTerm, timeout: float | None = None) -> None:
     "Wait until the outbox is empty; `MemoryUnavailable` if `timeout` passes first (the writes stay queued)."
     await self.open()
-    self._wake.set()
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        async with asyncio.timeout(timeout):
-            while await self.outbox.count():
-                async with self._changed:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(0.2): await self._changed.wait()
-    except TimeoutError as e: raise MemoryUnavailable(f"{self.pending} writes still pending after {timeout}s") from e
+        while await self.outbox.count():
+            if deadline is not None and time.monotonic() > deadline:
+                raise MemoryUnavailable(f"{self.pending} writes still pending after {timeout}s")
+            self._wake.set()
+            await asyncio.sleep(0.05)
     finally: await self.recount()
 
 # %% ../../nbs/14_memory_resilient.ipynb #1d362f24
