@@ -5,7 +5,9 @@
 # %% ../../nbs/10_memory_base.ipynb #3600827b
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
@@ -18,9 +20,9 @@ from pydantic import BaseModel
 from ..core import IDENT_PATTERN, Ident, MemoryItem, MemoryKind, Message, Tier
 
 # %% auto #0
-__all__ = ['Summariser', 'FactExtractor', 'Consolidator', 'MemoryBackendError', 'MemoryUnavailable', 'check_ids', 'check_facts',
-           'to_us', 'from_us', 'ShortTermStore', 'SessionInfo', 'MidTermStore', 'SearchFilter', 'Embedder',
-           'VectorStore', 'ExtractedFact', 'Decision', 'Context']
+__all__ = ['Summariser', 'FactExtractor', 'Consolidator', 'MemoryBackendError', 'MemoryUnavailable', 'transaction', 'check_ids',
+           'check_facts', 'to_us', 'from_us', 'ShortTermStore', 'SessionInfo', 'MidTermStore', 'SearchFilter',
+           'Embedder', 'VectorStore', 'ExtractedFact', 'Decision', 'Context']
 
 # %% ../../nbs/10_memory_base.ipynb #c6236eaa
 class MemoryBackendError(Exception):
@@ -32,6 +34,16 @@ class MemoryUnavailable(MemoryBackendError):
 # %% ../../nbs/10_memory_base.ipynb #7b147e1b
 _IDENT = re.compile(IDENT_PATTERN)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+@contextlib.asynccontextmanager
+async def transaction(db) -> AsyncIterator:
+    "One SQLite write transaction on an aiosqlite connection: `BEGIN IMMEDIATE`, committed at the end, rolled back if the body raises."
+    await db.execute("BEGIN IMMEDIATE")
+    try: yield db
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error): await db.execute("ROLLBACK")
+        raise
+    await db.execute("COMMIT")
 
 def check_ids(*ids: str) -> None:
     "Raise `ValueError` unless every id matches `core.IDENT_PATTERN`."

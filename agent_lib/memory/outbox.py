@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 from fastcore.basics import patch
 
 from ..core import MemoryItem, Message
-from .base import MemoryUnavailable, check_ids
+from .base import MemoryUnavailable, check_ids, transaction
 
 # %% auto #0
 __all__ = ['Row', 'OUTBOX_SCHEMA', 'Entry', 'dump', 'Outbox', 'on_volatile_disk', 'SQLiteOutbox', 'RedisOutbox']
@@ -159,12 +159,7 @@ class SQLiteOutbox:
                 if not write:
                     yield self._db
                     return
-                await self._db.execute("BEGIN IMMEDIATE")
-                try: yield self._db
-                except BaseException:
-                    with contextlib.suppress(sqlite3.Error): await self._db.execute("ROLLBACK")
-                    raise
-                await self._db.execute("COMMIT")
+                async with transaction(self._db) as db: yield db
             except sqlite3.Error as e: raise MemoryUnavailable(f"outbox {self.path}: {e}") from e
 
 # %% ../../nbs/14a_memory_outbox.ipynb #450de7fc
@@ -373,7 +368,8 @@ async def replay(self: RedisOutbox, seqs: Sequence[int] | None = None) -> int:
     "Move dead letters (these, or all) back to the pending entries, in their original order; how many."
     async def replay():
         with self._reachable("replay"):
-            dead = [e for e in await self._range(True, None, None, None) if seqs is None or e.seq in set(seqs)]
+            chosen = None if seqs is None else set(seqs)
+            dead = [e for e in await self._range(True, None, None, None) if chosen is None or e.seq in chosen]
             async with self._redis.pipeline(transaction=True) as p:
                 for e in dead:
                     p.zrem(self.key("dead"), str(e.seq)); p.zrem(self.key("do", e.user), str(e.seq))

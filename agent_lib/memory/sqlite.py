@@ -17,7 +17,7 @@ import aiosqlite
 
 from ..core import MemoryItem, MemoryKind, Message, Tier
 from .base import (MemoryBackendError, MemoryUnavailable, SessionInfo, check_facts, check_ids, from_us,
-                                   to_us)
+                                   to_us, transaction)
 
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'SCHEMA', 'ADDED_COLUMNS', 'SQLiteMidTerm']
@@ -127,12 +127,7 @@ class SQLiteMidTerm:
                 if not write:
                     yield self._db
                     return
-                await self._db.execute("BEGIN IMMEDIATE")
-                try: yield self._db
-                except BaseException:
-                    with contextlib.suppress(sqlite3.Error): await self._db.execute("ROLLBACK")
-                    raise
-                await self._db.execute("COMMIT")
+                async with transaction(self._db) as db: yield db
             except sqlite3.Error as e: raise _translate(e) from e
 
     async def add_turns(self, messages: Sequence[Message]) -> None:
