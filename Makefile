@@ -12,7 +12,7 @@ export TOKENIZERS_PARALLELISM := false
 # tqdm warns inside notebooks that ipywidgets is missing (text bars are what we want); keep stored outputs clean.
 export PYTHONWARNINGS := ignore:IProgress not found
 
-.PHONY: run test bench setup export clean hooks lock outputs
+.PHONY: run test bench load setup export clean hooks lock outputs
 
 run: $(STAMP)
 	@bash tools/run.sh
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	@bash tools/bench.sh
+
+# The service under load while Redis, Firestore, the provider and the service itself fail (tools/load.py).
+load: $(STAMP)
+	@$(BIN)/python tools/load.py $(LOAD_ARGS)
 
 setup: $(STAMP)
 

@@ -50,6 +50,7 @@ class MemorySettings(BaseSettings):
     memory_window: int = Field(20, ge=2)  # turns kept in the short-term window
     memory_ttl_s: int = Field(7 * 24 * 3600, ge=1)  # idle sessions expire from short-term after this
     memory_max_sessions: int = Field(10_000, ge=1)  # in-process LRU capacity
+    memory_index_cache_mb: int = Field(1024, ge=1)  # local vector indexes held in memory, all users together
     memory_failover_retry_s: float = Field(5.0, gt=0)  # while on the fallback, try Redis again this often
     probe_timeout_s: float = Field(2.0, gt=0)  # deadline of each backend probe
 
@@ -143,7 +144,7 @@ async def build_long_term(s: MemorySettings, firestore_ok: bool, dim: int) -> tu
     from agent_lib.memory.vector_local import LocalVectorStore
     directory = s.memory_data_dir / "vectors"
     probes.append(Probe(backend="local", ok=True, detail=str(directory)))
-    stores.append((LocalVectorStore(directory, dim=dim), True))
+    stores.append((LocalVectorStore(directory, dim=dim, cache_bytes=s.memory_index_cache_mb << 20), True))
     chosen = next(store for store, ok in stores if ok)
     return Component.from_probes(probes), chosen, [store for store, _ in stores if store is not chosen]
 
@@ -198,6 +199,7 @@ class AgentSettings(MemorySettings):
     agent_temperature: float = Field(0.7, ge=0, le=2)
     agent_tools: bool = False  # offer the safe tool registry (remote providers only; their first round is not streamed)
     llm_fallback_retry_s: float = Field(30.0, gt=0)  # after a provider outage, try it again this often
+    llm_timeout_s: float = Field(60.0, gt=0)  # a remote model's deadline to connect, and between two chunks of an answer
     memory_llm_promotion: Literal["auto", "on", "off"] = "auto"  # summaries, facts, consolidation by the model; auto: with a remote provider only
 
     @property
@@ -210,7 +212,8 @@ def portkey_llm(s: AgentSettings) -> LLM:
     "The Portkey provider: a gateway config file when one exists, else the saved config id it names."
     from agent_lib.llm.portkey import PortkeyLLM, load_gateway_config
     config = load_gateway_config(s.portkey_config) if Path(s.portkey_config).is_file() else s.portkey_config
-    return PortkeyLLM(model=s.openai_model, api_key=_secret(s.portkey_api_key), base_url=s.portkey_base_url, config=config)
+    return PortkeyLLM(model=s.openai_model, api_key=_secret(s.portkey_api_key), base_url=s.portkey_base_url, config=config,
+                      timeout=s.llm_timeout_s)
 
 async def build_llm(s: AgentSettings) -> tuple[Component, LLM, Any]:
     "The model to use, its report, and the local model (loaded later by the agent's warm-up)."
@@ -223,7 +226,8 @@ async def build_llm(s: AgentSettings) -> tuple[Component, LLM, Any]:
     for name, configured, reason, make in (
             ("portkey", s.portkey_configured and wanted("portkey"), "PORTKEY_API_KEY / PORTKEY_BASE_URL not set", lambda: portkey_llm(s)),
             ("openai", bool(s.openai_api_key) and wanted("openai"), "OPENAI_API_KEY not set",
-             lambda: OpenAILLM(model=s.openai_model, api_key=_secret(s.openai_api_key), base_url=s.openai_base_url))):
+             lambda: OpenAILLM(model=s.openai_model, api_key=_secret(s.openai_api_key), base_url=s.openai_base_url,
+                               timeout=s.llm_timeout_s))):
         if chosen is not None or not configured:
             probes.append(Probe(backend=name, ok=False, configured=configured, detail="not needed" if configured else reason))
             continue

@@ -18,6 +18,10 @@ Failures on demand, chosen by the model name (a gateway passes it to the server 
 - `error-<status>`: always answers <status> with an OpenAI error body.
 - `flaky-<status>-<n>-<anything>`: <status> for the first n requests of that exact name, then normal replies.
 - `slow-<ms>[-<anything>]`: waits <ms> milliseconds, then answers normally.
+Failures at run time, for a client whose model name is fixed (`make load` uses them):
+- `POST /_faults` with `[{"status": 429, "count": 20}, {"delay_ms": 5000, "count": 10}, ...]`: the next chat
+  requests, in order, answer that status (or wait that long, then answer normally); `GET /_faults` lists what
+  is left.
 A request without `Authorization: Bearer <key>` is answered 401, as OpenAI does; any key is accepted.
 """
 
@@ -99,12 +103,14 @@ class CompatServer:
         self.dim = dim
         self.requests: Counter[str] = Counter()
         self._ids = itertools.count(1)
+        self._faults: list[dict] = []  # failures still to serve, in order: {"status" or "delay_ms", "count"}
         self.app = Starlette(
             routes=[
                 Route("/v1/chat/completions", self.chat, methods=["POST"]),
                 Route("/v1/embeddings", self.embeddings, methods=["POST"]),
                 Route("/v1/models", self.models, methods=["GET"]),
                 Route("/_stats", self.stats, methods=["GET"]),
+                Route("/_faults", self.faults, methods=["GET", "POST"]),
             ]
         )
 
@@ -130,9 +136,22 @@ class CompatServer:
             await asyncio.sleep(int(m[1]) / 1000)
         return body, None
 
+    async def _fault(self, model: str) -> Response | None:
+        """The next failure asked for at run time, if any is left."""
+        if not self._faults:
+            return None
+        fault = self._faults[0]
+        fault["count"] -= 1
+        if fault["count"] <= 0:
+            self._faults.pop(0)
+        if "delay_ms" in fault:
+            await asyncio.sleep(fault["delay_ms"] / 1000)
+            return None
+        return error(fault["status"], f"{model}: failing as asked at run time")
+
     async def chat(self, request: Request) -> Response:
         body, failure = await self._admit(request)
-        if failure:
+        if failure or (failure := await self._fault(body["model"])):
             return failure
         messages = body.get("messages") or []
         if not isinstance(messages, list) or not messages:
@@ -236,6 +255,23 @@ class CompatServer:
 
     async def stats(self, request: Request) -> Response:
         return JSONResponse({"requests": dict(self.requests)})
+
+    async def faults(self, request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                asked = await request.json()
+                for fault in asked:
+                    valid = ("status" in fault) != ("delay_ms" in fault) and int(fault["count"]) > 0
+                    if (
+                        not valid
+                        or not 100 <= int(fault.get("status", 500)) <= 599
+                        or int(fault.get("delay_ms", 0)) < 0
+                    ):
+                        raise ValueError(fault)
+            except (ValueError, TypeError, KeyError) as e:
+                return error(400, f"faults: a list of {{'status' or 'delay_ms', 'count'}} objects, not {e}")
+            self._faults.extend({k: int(v) for k, v in fault.items()} for fault in asked)
+        return JSONResponse({"faults": self._faults})
 
 
 def main() -> None:

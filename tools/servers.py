@@ -126,6 +126,24 @@ def http_ok(url: str) -> bool:
         return r.status == 200
 
 
+def redis_argv(port: int, folder: Path, maxmemory: str) -> list[str]:
+    """redis-server on loopback `port`: the outbox lives there too, so an append-only file fsync'd on every write;
+    past `maxmemory` only keys with a TTL (the windows) are evicted, never the outbox's."""
+    return [
+        ensure_redis_server(),
+        *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)),
+        *("--appendonly", "yes", "--appendfsync", "always"),
+        *("--maxmemory", maxmemory, "--maxmemory-policy", "volatile-lru"),
+    ]
+
+
+def firestore_argv(port: int) -> list[str]:
+    """The Cloud Firestore emulator's JVM on loopback `port` (run directly: a signal reaches the emulator itself)."""
+    java = shutil.which("java") or "java"
+    main = "com.google.cloud.datastore.emulator.firestore.CloudFirestore"
+    return [java, "-cp", str(firestore_emulator_jar()), main, "start", "--host=127.0.0.1", f"--port={port}"]
+
+
 def start() -> dict[str, str]:
     """Start every server; return the environment that points clients at them."""
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -133,41 +151,9 @@ def start() -> dict[str, str]:
         stop()
     pids: dict[str, int] = {}
     redis_port, fs_port, compat_port, gateway_port = free_port(), free_port(), free_port(), free_port()
-    pids["redis"] = spawn(
-        "redis",
-        [
-            ensure_redis_server(),
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",  # the mid-term outbox lives here too: every acknowledged write fsync'd
-            "yes",
-            "--appendfsync",
-            "always",
-            "--dir",
-            str(RUN_DIR),
-            "--maxmemory",
-            "64mb",
-            "--maxmemory-policy",  # evict only keys with a TTL (the windows), never the outbox's
-            "volatile-lru",
-        ],
-    )
+    pids["redis"] = spawn("redis", redis_argv(redis_port, RUN_DIR, "64mb"))
     STATE.write_text(json.dumps(pids))
-    pids["firestore"] = spawn(
-        "firestore",
-        [
-            shutil.which("java") or "java",
-            "-cp",
-            str(firestore_emulator_jar()),
-            "com.google.cloud.datastore.emulator.firestore.CloudFirestore",
-            "start",
-            "--host=127.0.0.1",
-            f"--port={fs_port}",
-        ],
-    )
+    pids["firestore"] = spawn("firestore", firestore_argv(fs_port))
     STATE.write_text(json.dumps(pids))
     pids["openai-compat"] = spawn(
         "openai-compat", [sys.executable, str(TOOLS / "openai_compat_server.py"), "--port", str(compat_port)]

@@ -16,13 +16,15 @@ from datetime import timedelta, timezone
 
 import numpy as np
 from pydantic import BaseModel
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from ..core import IDENT_PATTERN, Ident, MemoryItem, MemoryKind, Message, Tier
 
 # %% auto #0
-__all__ = ['Summariser', 'FactExtractor', 'Consolidator', 'MemoryBackendError', 'MemoryUnavailable', 'transaction', 'check_ids',
-           'check_facts', 'to_us', 'from_us', 'ShortTermStore', 'SessionInfo', 'MidTermStore', 'SearchFilter',
-           'Embedder', 'VectorStore', 'ExtractedFact', 'Decision', 'Context']
+__all__ = ['REDIS_POOL_SIZE', 'Summariser', 'FactExtractor', 'Consolidator', 'MemoryBackendError', 'MemoryUnavailable',
+           'transaction', 'check_ids', 'check_facts', 'to_us', 'from_us', 'redis_client', 'ShortTermStore',
+           'SessionInfo', 'MidTermStore', 'SearchFilter', 'Embedder', 'VectorStore', 'ExtractedFact', 'Decision',
+           'Context']
 
 # %% ../../nbs/10_memory_base.ipynb #c6236eaa
 class MemoryBackendError(Exception):
@@ -63,6 +65,15 @@ def to_us(dt: datetime) -> int:
 def from_us(us: int | None) -> datetime | None:
     "The UTC time `us` microseconds after the epoch (None stays None)."
     return None if us is None else _EPOCH + timedelta(microseconds=us)
+
+# %% ../../nbs/10_memory_base.ipynb #8505adf8
+REDIS_POOL_SIZE = 100  # connections per client; more concurrent calls wait for one
+
+def redis_client(url: str, timeout_s: float, connect_timeout_s: float | None = None, **options) -> Redis:
+    "A client for `url` whose calls wait (up to `timeout_s`) for a pooled connection rather than fail past `REDIS_POOL_SIZE`."
+    pool = BlockingConnectionPool.from_url(url, max_connections=REDIS_POOL_SIZE, timeout=timeout_s, socket_timeout=timeout_s,
+                                           socket_connect_timeout=connect_timeout_s or timeout_s, **options)
+    return Redis.from_pool(pool)
 
 # %% ../../nbs/10_memory_base.ipynb #9248c93e
 @runtime_checkable

@@ -20,11 +20,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import aiosqlite
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from fastcore.basics import patch
 
 from ..core import MemoryItem, Message
-from .base import MemoryUnavailable, check_ids, transaction
+from .base import MemoryUnavailable, check_ids, redis_client, transaction
 
 # %% auto #0
 __all__ = ['Row', 'OUTBOX_SCHEMA', 'Entry', 'dump', 'Outbox', 'on_volatile_disk', 'SQLiteOutbox', 'RedisOutbox']
@@ -263,8 +266,8 @@ class RedisOutbox:
         check_ids(prefix)
         self.prefix, self.lease_s = prefix, lease_s
         self._owns = isinstance(client_or_url, str)
-        self._redis = Redis.from_url(client_or_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
-                                     decode_responses=True) if self._owns else client_or_url
+        once = Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))  # a dropped connection (see above)
+        self._redis = redis_client(client_or_url, timeout_s, decode_responses=True, retry=once) if self._owns else client_or_url
         self._token = secrets.token_hex(8)
         self._local = asyncio.Lock()  # one lease holder per process too
 

@@ -214,7 +214,7 @@ async def _write(self: ResilientMidTerm, rows: list[tuple[str, str, str | None, 
             if not self.outbox.durable: raise MemoryUnavailable(f"{self.inner.name} did not take the write and no durable outbox can: {e!r}") from e
     try: await self.outbox.enqueue(rows)
     except MemoryUnavailable as e:
-        if backend_first: raise  # the backend did not take it either
+        if backend_first: raise  # the backend did not take it, or writes waiting in the outbox must reach it first
         _log.warning("outbox %s unavailable (%s): writing through to %s", self.outbox.name, e, self.inner.name)
         await self._read(deliver)  # write-through: retries, breaker, deadline
         self.written_through += len(rows)

@@ -16,7 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..core import Message
-from .base import MemoryUnavailable, ShortTermStore, check_ids
+from .base import MemoryUnavailable, ShortTermStore, check_ids, redis_client
 
 # %% auto #0
 __all__ = ['InProcessShortTerm', 'RedisShortTerm', 'FailoverShortTerm']
@@ -108,7 +108,7 @@ class RedisShortTerm:
         self.prefix, self.size, self.ttl_s = prefix, window, ttl_s
         self._owns_client = isinstance(client_or_url, str)
         self._url, self._redis = (client_or_url, None) if self._owns_client else (None, client_or_url)
-        self._timeouts = dict(socket_timeout=timeout_s, socket_connect_timeout=connect_timeout_s)
+        self._timeouts = dict(timeout_s=timeout_s, connect_timeout_s=connect_timeout_s)
         self._lock = asyncio.Lock()
 
     def key(self, user: str, session: str) -> str:
@@ -120,7 +120,7 @@ class RedisShortTerm:
         "The client, created on first use."
         if self._redis is None:
             async with self._lock:
-                if self._redis is None: self._redis = Redis.from_url(self._url, **self._timeouts)
+                if self._redis is None: self._redis = redis_client(self._url, **self._timeouts)
         return self._redis
 
     @contextmanager
@@ -194,6 +194,7 @@ class FailoverShortTerm:
         self.degraded, self._failed_at = False, 0.0
         self._written: set[tuple[str, str]] = set()  # sessions written on the fallback
         self._erased: set[str] = set()  # users erased on the fallback
+        self._partial: set[tuple[str, str]] = set()  # sessions begun on the fallback by an append: only the turns since
         self._lock = asyncio.Lock()
 
     @property
@@ -214,23 +215,30 @@ class FailoverShortTerm:
                 await self.primary.ping()
                 for user in list(self._erased): await self.primary.delete(user)
                 for user, session in list(self._written):
-                    await self.primary.replace(user, session, await self.fallback.window(user, session))
+                    if (user, session) in self._partial: await self.primary.delete(user, session)  # refills from mid-term
+                    else: await self.primary.replace(user, session, await self.fallback.window(user, session))
             except MemoryUnavailable:
                 self._failed_at = self._clock()
                 return
             for user in self._erased: await self.fallback.delete(user)
             for user, session in self._written: await self.fallback.delete(user, session)
-            self._erased.clear(); self._written.clear()
+            self._erased.clear(); self._written.clear(); self._partial.clear()
             self.degraded = False
 
-    async def _run(self, method: str, *args, written: tuple[str, str] | None = None, erased: str | None = None):
-        "Call `method` on the primary, or on the fallback while the primary is unavailable."
+    async def _run(self, method: str, *args, written: tuple[str, str] | None = None, whole: bool = False,
+                   erased: str | None = None):
+        "Call `method` on the primary, or on the fallback while the primary is unavailable (`whole`: it sets the window)."
         if self.degraded and self._clock() - self._failed_at >= self.retry_after_s: await self._recover()
         if not self.degraded:
             try: return await getattr(self.primary, method)(*args)
             except MemoryUnavailable: self.degraded, self._failed_at = True, self._clock()
-        if written: self._written.add(written)
-        if erased: self._erased.add(erased)
+        if written:
+            if whole: self._partial.discard(written)
+            elif written not in self._written: self._partial.add(written)
+            self._written.add(written)
+        if erased:
+            self._erased.add(erased)
+            self._partial = {key for key in self._partial if key[0] != erased}
         return await getattr(self.fallback, method)(*args)
 
     async def append(self, message: Message) -> list[Message]:
@@ -239,15 +247,16 @@ class FailoverShortTerm:
 
     async def window(self, user: str, session: str) -> list[Message]:
         "The session's recent messages, oldest first (empty when expired, evicted or not yet refilled)."
-        return await self._run("window", user, session)
+        window = await self._run("window", user, session)
+        return [] if self.degraded and (user, session) in self._partial else window
 
     async def replace(self, user: str, session: str, messages: Sequence[Message]) -> None:
         "Set the window to the newest `window` of `messages`."
-        await self._run("replace", user, session, messages, written=(user, session))
+        await self._run("replace", user, session, messages, written=(user, session), whole=True)
 
     async def delete(self, user: str, session: str | None = None) -> None:
         "Forget one session of `user`, or all of them when `session` is None."
-        await self._run("delete", user, session, written=None if session is None else (user, session),
+        await self._run("delete", user, session, written=None if session is None else (user, session), whole=True,
                         erased=user if session is None else None)
 
     async def ping(self) -> None:

@@ -11,6 +11,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from .hybrid import fts_query, fuse, terms
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'EXACT_BELOW', 'HNSW_PARAMS', 'SCHEMA_VERSION', 'POOL', 'unit_rows', 'ExactIndex', 'HnswIndex',
+__all__ = ['log', 'EXACT_BELOW', 'HNSW_PARAMS', 'CACHE_BYTES', 'SCHEMA_VERSION', 'POOL', 'unit_rows', 'ExactIndex', 'HnswIndex',
            'LocalVectorStore']
 
 # %% ../../nbs/17_memory_vector_local.ipynb #a211055b
@@ -44,6 +45,9 @@ class ExactIndex:
         self.keys, self.vectors = np.empty(0, np.int64), np.empty((0, dim), np.float32)
 
     def __len__(self) -> int: return len(self.keys)
+
+    @property
+    def nbytes(self) -> int: return self.keys.nbytes + self.vectors.nbytes
 
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         self.keys, self.vectors = np.concatenate([self.keys, keys]), np.concatenate([self.vectors, vectors])
@@ -71,6 +75,9 @@ class HnswIndex:
 
     def __len__(self) -> int: return len(self.index)
 
+    @property
+    def nbytes(self) -> int: return self.index.memory_usage  # the graph and its vectors, as usearch allocated them
+
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None: self.index.add(keys, vectors)
 
     def remove(self, keys: np.ndarray) -> None: self.index.remove(keys)
@@ -97,6 +104,7 @@ class HnswIndex:
 # %% ../../nbs/17_memory_vector_local.ipynb #0280caf5
 EXACT_BELOW = 10_000  # vectors per user below which exact search serves (see the benchmark)
 HNSW_PARAMS = dict(connectivity=16, expansion_add=128, expansion_search=128)  # M, ef_construction, ef_search
+CACHE_BYTES = 1 << 30  # in-memory indexes kept, all users together
 
 SCHEMA_VERSION = 2
 _SCHEMA = """
@@ -125,12 +133,14 @@ class LocalVectorStore:
                  dim: int = 384, # vector dimension
                  exact_below: int = EXACT_BELOW, # users with fewer vectors are searched exactly
                  save_delay: float = 2.0, # seconds after the last change before HNSW snapshots are saved
-                 hnsw_params: dict | None = None): # usearch graph parameters; default HNSW_PARAMS
-        self.directory, self.dim = Path(directory), dim
+                 hnsw_params: dict | None = None, # usearch graph parameters; default HNSW_PARAMS
+                 cache_bytes: int = CACHE_BYTES): # in-memory indexes beyond this are dropped, least recently used first
+        self.directory, self.dim, self.cache_bytes = Path(directory), dim, cache_bytes
         self.exact_below, self.save_delay = exact_below, save_delay
         self.hnsw_params = {**HNSW_PARAMS, **(hnsw_params or {})}
         self._db: sqlite3.Connection | None = None
-        self._indexes: dict[str, ExactIndex | HnswIndex] = {}
+        self._indexes: OrderedDict[str, ExactIndex | HnswIndex] = OrderedDict()  # least recently used first
+        self._cached = 0  # bytes held by `_indexes`
         self._versions: dict[str, int] = {}  # version each in-memory index reflects
         self._dirty: set[str] = set()  # users whose HNSW snapshot is behind
         self._lock = threading.Lock()  # one thread at a time in SQLite and the indexes
@@ -189,7 +199,9 @@ def _version(self: LocalVectorStore, user: str) -> int:
 @patch
 def _index(self: LocalVectorStore, user: str) -> ExactIndex | HnswIndex:
     "The user's in-memory index, loaded on first use: a valid snapshot, else built from SQLite."
-    if user in self._indexes: return self._indexes[user]
+    if user in self._indexes:
+        self._indexes.move_to_end(user)
+        return self._indexes[user]
     db, version = self._connect(), self._version(user)
     count = db.execute("SELECT count(*) FROM items WHERE user = ?", (user,)).fetchone()[0]
     snapshot = self._snapshot_dir(user) / f"{version}.usearch"
@@ -205,8 +217,31 @@ def _index(self: LocalVectorStore, user: str) -> ExactIndex | HnswIndex:
         index = HnswIndex(self.dim, **self.hnsw_params) if count >= self.exact_below else ExactIndex(self.dim)
         if count: index.add(keys, vectors)
         if isinstance(index, HnswIndex): self._dirty.add(user)
-    self._indexes[user], self._versions[user] = index, version
+    self._keep(user, index, version)
     return index
+
+@patch
+def _keep(self: LocalVectorStore, user: str, index: ExactIndex | HnswIndex, version: int) -> None:
+    "Hold `index` as the user's newest in-memory index (replacing any), then evict to fit the budget."
+    self._drop(user)
+    self._indexes[user], self._versions[user] = index, version
+    self._cached += index.nbytes
+    self._evict()
+
+@patch
+def _drop(self: LocalVectorStore, user: str) -> None:
+    "Forget the user's in-memory index (reloaded from its snapshot or SQLite on next use)."
+    index = self._indexes.pop(user, None)
+    if index is not None: self._cached -= index.nbytes
+    self._versions.pop(user, None)
+
+@patch
+def _evict(self: LocalVectorStore) -> None:
+    "Drop least recently used indexes until the cache fits `cache_bytes`; the newest always stays. A graph whose snapshot is behind is saved first."
+    while self._cached > self.cache_bytes and len(self._indexes) > 1:
+        user = next(iter(self._indexes))
+        if user in self._dirty: self._save_user(user)
+        self._drop(user)
 
 # %% ../../nbs/17_memory_vector_local.ipynb #c4c19762
 def _bump(db: sqlite3.Connection, user: str) -> int:
@@ -218,18 +253,21 @@ def _apply(self: LocalVectorStore, user: str, version: int, removed: list[int], 
     "Follow a committed change in the user's in-memory index (if loaded); drop the index if that fails."
     index = self._indexes.get(user)
     if index is None: return
+    held = index.nbytes
     try:
         if removed: index.remove(np.array(removed, dtype=np.int64))
         if added: index.add(np.array(added, dtype=np.int64), vectors)
         if isinstance(index, ExactIndex) and len(index) >= self.exact_below:  # grown past the threshold
             hnsw = HnswIndex(self.dim, **self.hnsw_params)
             hnsw.add(index.keys, index.vectors)
-            self._indexes[user] = index = hnsw
-        self._versions[user] = version
-        if isinstance(index, HnswIndex): self._dirty.add(user)
+            index = hnsw
     except Exception:
-        self._indexes.pop(user, None); self._versions.pop(user, None)
+        self._indexes.pop(user); self._versions.pop(user); self._cached -= held
         raise
+    self._indexes[user], self._versions[user] = index, version
+    self._cached += index.nbytes - held
+    if isinstance(index, HnswIndex): self._dirty.add(user)
+    self._evict()
 
 @patch
 def _upsert_sync(self: LocalVectorStore, user: str, items: list[MemoryItem], vectors: np.ndarray) -> None:
@@ -346,15 +384,19 @@ def _hybrid(self: LocalVectorStore, db: sqlite3.Connection, user: str, query: np
 def _save_sync(self: LocalVectorStore) -> None:
     "Write the snapshots of users whose HNSW index changed; remove their older snapshots."
     with self._lock:
-        for user in list(self._dirty):
-            index = self._indexes.get(user)
-            if isinstance(index, HnswIndex):
-                folder = self._snapshot_dir(user); folder.mkdir(parents=True, exist_ok=True)
-                path = folder / f"{self._versions[user]}.usearch"
-                index.save(path)
-                for old in folder.glob("*.usearch*"):
-                    if old != path: old.unlink(missing_ok=True)
-            self._dirty.discard(user)
+        for user in list(self._dirty): self._save_user(user)
+
+@patch
+def _save_user(self: LocalVectorStore, user: str) -> None:
+    "Write the user's HNSW snapshot (if the index in memory is a graph); remove the older ones. Lock held."
+    index = self._indexes.get(user)
+    if isinstance(index, HnswIndex):
+        folder = self._snapshot_dir(user); folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self._versions[user]}.usearch"
+        index.save(path)
+        for old in folder.glob("*.usearch*"):
+            if old != path: old.unlink(missing_ok=True)
+    self._dirty.discard(user)
 
 # %% ../../nbs/17_memory_vector_local.ipynb #023a945b
 @patch
@@ -432,4 +474,4 @@ async def aclose(self: LocalVectorStore) -> None:
     if self._db is not None:
         await self._run(self._save_sync)
         with self._lock: self._db.close(); self._db = None
-        self._indexes.clear(); self._versions.clear()
+        self._indexes.clear(); self._versions.clear(); self._cached = 0

@@ -219,6 +219,22 @@ async def test_the_sdk_does_not_retry_by_default(namespace, compat_url, requests
         assert (await llm.chat(ASK)).text.startswith("echo:")  # the second request of that model succeeds
 
 
+async def test_faults_asked_for_at_run_time_hit_the_next_requests_in_order(compat_url):
+    """What `make load` does to a service whose model name is fixed: 429, 503, then an answer past the timeout."""
+    import httpx
+
+    root = compat_url.removesuffix("/v1")
+    async with httpx.AsyncClient() as http:
+        assert (await http.post(f"{root}/_faults", json=[{"status": 7, "count": 1}])).status_code == 400
+        faults = [{"status": 429, "count": 1}, {"status": 503, "count": 1}, {"delay_ms": 1000, "count": 1}]
+        assert (await http.post(f"{root}/_faults", json=faults)).json() == {"faults": faults}
+        async with OpenAILLM(model="echo", api_key="sk-test", base_url=compat_url, timeout=0.3) as llm:
+            for _ in faults:
+                assert type(await raised(llm.chat(ASK))) is LLMUnavailable
+            assert (await llm.chat(ASK)).text.startswith("echo:")
+        assert (await http.get(f"{root}/_faults")).json() == {"faults": []}
+
+
 def test_token_estimate_errs_high_and_context_comes_from_the_model_name():
     assert estimate_tokens("The quick brown fox jumps over the lazy dog.") == 12
     assert estimate_tokens("naïve café") >= 3

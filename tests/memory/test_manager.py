@@ -69,6 +69,33 @@ async def test_killing_redis_mid_session_degrades_and_loses_nothing(tmp_path, pr
         await mm.aclose()
 
 
+async def test_redis_timing_out_between_a_turns_read_and_write_keeps_the_whole_window(tmp_path, private_redis, embedder):
+    """The window read before the model answered is in Redis; the write after goes to the fallback."""
+    mm = await MemoryManagerFactory(
+        settings(tmp_path, redis_url=private_redis.url, memory_failover_retry_s=0.2), embedder=embedder
+    ).build()
+    try:
+        for n in range(2):
+            await mm.remember(*turn("ada", "s1", n))
+        await mm.recall("ada", "s1")
+        private_redis.pause()
+        try:
+            await mm.remember(*turn("ada", "s1", 2))
+            ctx = await mm.recall("ada", "s1")
+            assert [m.content for m in ctx.recent] == ["question 1", "answer 1", "question 2", "answer 2"]
+            assert "short_term" in mm.capabilities.degraded
+        finally:
+            private_redis.resume()
+        await asyncio.sleep(0.3)
+        await mm.remember(*turn("ada", "s1", 3))
+        assert mm.capabilities.degraded == []
+        ctx = await mm.recall("ada", "s1")
+        assert [m.content for m in ctx.recent] == ["question 2", "answer 2", "question 3", "answer 3"]
+    finally:
+        await mm.forget_user("ada")
+        await mm.aclose()
+
+
 @pytest.fixture
 def silent_port():
     """A TCP port that accepts connections and never answers (a hung backend)."""

@@ -255,6 +255,30 @@ async def test_fact_provenance_survives_the_outbox_and_the_read_your_writes_merg
     await r.aclose()
 
 
+async def test_a_burst_of_parked_writes_past_the_redis_pool_is_acknowledged(namespace, redis_url):
+    """300 turns parked at once in a Redis outbox whose pool holds 100 connections: each waits for one, none is refused."""
+    box = RedisOutbox(redis_url, prefix=f"t{namespace}")
+    try:
+        await asyncio.gather(*(box.enqueue([("turns", "ada", f"s{i}", "[]")]) for i in range(300)))
+        assert await box.count() == 300
+    finally:
+        await box.drop("ada")
+        await box.aclose()
+
+
+async def test_the_redis_outbox_outlives_a_restart_under_its_pooled_connections(private_redis):
+    """The connections pooled before Redis restarted are dead; the first burst of parked writes after it used to fail
+    (a 503 upstream). Now each is retried once on a fresh connection."""
+    box = RedisOutbox(private_redis.url, prefix="t")
+    burst = lambda: asyncio.gather(*(box.enqueue([("turns", "ada", f"s{i}", "[]")]) for i in range(20)))
+    await burst()
+    private_redis.stop()  # this fixture keeps no data across a restart
+    private_redis.start()
+    await burst()
+    assert await box.count() == 20
+    await box.aclose()
+
+
 async def test_a_turn_parked_in_redis_by_an_instance_that_died_is_delivered_by_another(emulator, namespace, redis_url):
     """Backend first with a shared Redis outbox: Firestore cannot take a turn, so it is parked in Redis and acknowledged;
     that instance dies (its flusher stops, nothing is closed or flushed); a fresh instance, with nothing on disk, delivers it."""

@@ -170,6 +170,17 @@ async def test_messages_round_trip_unchanged(store):
     assert [(m.id, m.created_at, m.role) for m in got] == [(m.id, m.created_at, m.role) for m in sent]
 
 
+async def test_more_concurrent_calls_than_pooled_connections_wait_for_one(redis_url, namespace):
+    """A burst past the pool size (100) waits for a free connection; it used to fail over (MaxConnectionsError)."""
+    store = RedisShortTerm(redis_url, prefix=namespace, window=5)
+    try:
+        await asyncio.gather(*(store.append(msg("hello", session=f"s{i}")) for i in range(300)))
+        assert [texts(await store.window("ada", f"s{i}")) for i in range(300)] == [["hello"]] * 300
+    finally:
+        await store.delete("ada")
+        await store.aclose()
+
+
 async def test_concurrent_appends_lose_and_duplicate_nothing(store):
     sent = [msg(f"m{i}") for i in range(20)]
     dropped = await asyncio.gather(*(store.append(m) for m in sent))
@@ -342,7 +353,7 @@ async def test_failover_keeps_serving_when_redis_dies_and_returns_when_it_is_bac
     private_redis.stop()
     assert await store.append(msg("two")) == []  # acknowledged, by the fallback
     assert (store.active, store.degraded, store.name) == ("in-process", True, "in-process")
-    assert texts(await store.window("ada", "s1")) == ["two"]  # the manager would refill from mid-term here
+    assert await store.window("ada", "s1") == []  # only "two" is here: reads as empty, so the manager refills it
     await store.replace("ada", "s1", [msg("one"), msg("two")])
     await store.append(msg("bob's", user="bob"))
     await store.ping()  # serving, from the fallback
@@ -356,7 +367,7 @@ async def test_failover_keeps_serving_when_redis_dies_and_returns_when_it_is_bac
     assert (store.active, store.degraded) == ("redis", False)
     primary = store.primary
     assert texts(await primary.window("ada", "s1")) == ["one", "two"]  # what was written meanwhile moved over
-    assert texts(await primary.window("bob", "s1")) == ["bob's"]
+    assert await primary.window("bob", "s1") == []  # begun by an append meanwhile: refilled from mid-term instead
     assert await store.fallback.window("ada", "s1") == []  # and left the fallback, so it cannot go stale there
     assert texts(await store.append(msg("three"))) == []
     assert texts(await primary.window("ada", "s1")) == ["one", "two", "three"]
@@ -368,6 +379,7 @@ async def test_failover_stays_degraded_while_redis_is_still_down(private_redis):
     store = failover(private_redis.url, clock)
     private_redis.stop()
     await store.append(msg("one"))
+    await store.replace("ada", "s1", [msg("one")])  # as the manager's refill from mid-term does
     clock.now += 10
     assert texts(await store.window("ada", "s1")) == ["one"]  # the retry failed: still the fallback
     assert store.degraded
@@ -398,4 +410,23 @@ async def test_failover_never_serves_a_stale_redis_window(private_redis):
     assert texts(await store.window("ada", "s1")) == ["kept by redis", "written during the outage"]
     assert not store.degraded
     assert await store.window("bob", "s1") == []  # the erase reached Redis before it served again
+    await store.aclose()
+
+
+async def test_failover_never_serves_a_window_that_holds_only_the_turns_since(private_redis):
+    """Redis times out between a turn's read and its write: neither store may then serve just the newest turn."""
+    clock = HandClock()
+    store = failover(private_redis.url, clock)
+    for text in ("one", "two"):
+        await store.append(msg(text))
+    private_redis.pause()
+    try:
+        await store.append(msg("three"))  # the fallback has only this one
+        assert store.degraded
+        assert await store.window("ada", "s1") == []  # not ["three"]: the manager refills from mid-term
+    finally:
+        private_redis.resume()
+    clock.now += 10
+    assert await store.window("ada", "s1") == []  # nor ["one", "two"] (stale) or ["three"] (partial) from Redis
+    assert not store.degraded
     await store.aclose()
