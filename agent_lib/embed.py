@@ -8,11 +8,14 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import threading
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
@@ -43,9 +46,13 @@ class LocalEmbedder:
     def __init__(self, device: str | None = None, # torch device; default: CUDA when available, else CPU
                  batch_size: int = 64, # texts per forward pass
                  max_length: int = 256, # tokens kept per text (the model's `max_seq_length`)
-                 path: str | Path | None = None): # model folder; default: the installed model package
+                 path: str | Path | None = None, # model folder; default: the installed model package
+                 batch_window_s: float = 0.001, # how long a forward pass waits for concurrent callers to join it
+                 max_batch: int = 256): # texts one pass takes from waiting callers (a single larger call still goes whole)
         self.device = device or default_device()
         self.batch_size, self.max_length = batch_size, max_length
+        self.batch_window_s, self.max_batch = batch_window_s, max_batch
+        self._queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> its `_Waiting` callers
         self.path = Path(path) if path else model_dir()
         self._lock = threading.Lock()
         self._tokenizer = self._model = None
@@ -84,6 +91,47 @@ class LocalEmbedder:
             with self._lock: self._load()
         await asyncio.to_thread(_load)
 
-    async def embed(self, texts: Sequence[str]) -> np.ndarray:
-        "A float32 array of shape (len(texts), 384) of unit rows, computed in a worker thread."
-        return await asyncio.to_thread(self.embed_sync, list(texts))
+# %% ../nbs/16_embed.ipynb #f068b0c3
+@dataclass
+class _Waiting:
+    "Calls waiting for a forward pass on one event loop, and the task that runs their passes."
+    calls: list[tuple[list[str], asyncio.Future]] = field(default_factory=list)
+    runner: asyncio.Task | None = None
+
+@patch
+async def embed(self: LocalEmbedder, texts: Sequence[str]) -> np.ndarray:
+    "A float32 array of shape (len(texts), 384) of unit rows; concurrent calls share forward passes."
+    texts = list(texts)
+    if not texts: return np.empty((0, self.dim), np.float32)
+    loop = asyncio.get_running_loop()
+    waiting = self._queues.setdefault(loop, _Waiting())
+    rows = loop.create_future()
+    waiting.calls.append((texts, rows))
+    if waiting.runner is None or waiting.runner.done(): waiting.runner = loop.create_task(self._drain(waiting))
+    return await rows
+
+@patch
+def _next_pass(self: LocalEmbedder, waiting: _Waiting) -> list[tuple[list[str], asyncio.Future]]:
+    "The calls of the next pass: the oldest first, up to `max_batch` texts (one larger call alone); cancelled ones left out."
+    taken, n = [], 0
+    while waiting.calls and (not taken or n + len(waiting.calls[0][0]) <= self.max_batch):
+        texts, rows = waiting.calls.pop(0)
+        if not rows.done(): taken.append((texts, rows)); n += len(texts)
+    return taken
+
+@patch
+async def _drain(self: LocalEmbedder, waiting: _Waiting) -> None:
+    "Run passes until no call waits; each call gets its rows, or the pass's error."
+    while waiting.calls:
+        await asyncio.sleep(self.batch_window_s)  # callers arriving now join this pass
+        calls = self._next_pass(waiting)
+        if not calls: continue
+        try: vectors = await asyncio.to_thread(self.embed_sync, [t for texts, _ in calls for t in texts])
+        except Exception as e:
+            for _, rows in calls:
+                if not rows.done(): rows.set_exception(e)
+            continue
+        start = 0
+        for texts, rows in calls:
+            if not rows.done(): rows.set_result(vectors[start:start + len(texts)])
+            start += len(texts)
