@@ -9,7 +9,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 
 
 from ..core import MemoryItem
@@ -45,9 +45,10 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 # %% ../../nbs/10a_memory_hybrid.ipynb #3f11af2a
-def fts_query(text: str, max_terms: int = 32) -> str | None:
+def fts_query(text: str, max_terms: int = 32,
+              skip: Container[str] = ()) -> str | None: # terms to leave out, e.g. too common to narrow anything
     "An FTS5 MATCH expression: any of the query's terms, each quoted; None when there are none."
-    words = list(dict.fromkeys(terms(text)))
+    words = [w for w in dict.fromkeys(terms(text)) if w not in skip]
     return " OR ".join('"' + w.replace('"', '""') + '"' for w in words[:max_terms]) or None
 
 # %% ../../nbs/10a_memory_hybrid.ipynb #31f4ef11

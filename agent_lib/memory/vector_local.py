@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +26,8 @@ from .hybrid import fts_query, fuse, terms
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'EXACT_BELOW', 'HNSW_PARAMS', 'CACHE_BYTES', 'SCHEMA_VERSION', 'POOL', 'unit_rows', 'ExactIndex', 'HnswIndex',
-           'LocalVectorStore']
+__all__ = ['log', 'EXACT_BELOW', 'HNSW_PARAMS', 'CACHE_BYTES', 'SCHEMA_VERSION', 'POOL', 'COMMON_SHARE', 'COMMON_MIN_DOCS',
+           'unit_rows', 'ExactIndex', 'HnswIndex', 'LocalVectorStore']
 
 # %% ../../nbs/17_memory_vector_local.ipynb #a211055b
 def unit_rows(vectors: np.ndarray, dim: int) -> np.ndarray:
@@ -310,6 +310,7 @@ def _delete_sync(self: LocalVectorStore, user: str, ids: list[str]) -> bool:
 
 # %% ../../nbs/17_memory_vector_local.ipynb #0791d9a1
 POOL = 50  # candidates each signal (meaning, words) contributes to a hybrid search
+COMMON_SHARE, COMMON_MIN_DOCS = 0.05, 500  # a word in more documents than both is left out of the word search
 
 def _where(f: SearchFilter | None) -> tuple[str, list]:
     "The SQL conditions (on `items i`) and arguments of a filter; empty for none."
@@ -339,9 +340,17 @@ def _dense(self: LocalVectorStore, db: sqlite3.Connection, user: str, index: Exa
     return sub.search(query, min(n, len(sub))) if len(sub) else (np.empty(0, np.int64), np.empty(0, np.float32))
 
 @patch
-def _lexical(self: LocalVectorStore, db: sqlite3.Connection, user: str, text: str, n: int, where: str, args: list) -> list[int]:
-    "Keys of the user's `n` best BM25 matches for the words of `text` (FTS5), filter applied."
-    match = fts_query(text)
+def _doc_freq(self: LocalVectorStore, db: sqlite3.Connection, text: str) -> tuple[dict[str, int], int]:
+    "Documents holding each of the query's words (FTS5's vocabulary, every user), and an upper bound of all documents."
+    words = list(set(terms(text)))
+    freq = dict(db.execute(f"SELECT term, doc FROM items_vocab WHERE term IN ({','.join('?' * len(words))})", words)) if words else {}
+    return freq, db.execute("SELECT max(key) FROM items").fetchone()[0] or 1  # keys are never reused
+
+@patch
+def _lexical(self: LocalVectorStore, db: sqlite3.Connection, user: str, text: str, n: int, where: str, args: list,
+             common: Container[str] = ()) -> list[int]:
+    "Keys of the user's `n` best BM25 matches for the words of `text` but the `common` ones (FTS5), filter applied."
+    match = fts_query(text, skip=common)
     if match is None: return []
     scoped = 'user : "' + user.replace('"', '""') + f'" AND text : ({match})'  # the user column narrows the match; the join decides
     return [r[0] for r in db.execute(
@@ -357,26 +366,27 @@ def _search_sync(self: LocalVectorStore, user: str, query: np.ndarray, k: int, t
         if not len(index): return []
         where, args = _where(filter)
         keys, sims = self._dense(db, user, index, query, k if text is None else max(k, POOL), where, args)
-        if text is not None: return self._hybrid(db, user, query, text, k, [*map(int, keys), *self._lexical(db, user, text, max(k, POOL), where, args)])
+        if text is not None:
+            freq, n_docs = self._doc_freq(db, text)
+            common = {w for w, f in freq.items() if f > max(COMMON_MIN_DOCS, COMMON_SHARE * n_docs)}
+            lexical = self._lexical(db, user, text, max(k, POOL), where, args, common)
+            return self._hybrid(db, user, query, text, k, [*map(int, keys), *lexical], freq, n_docs)
         scores = dict(zip(map(int, keys), (float(np.clip(s, -1.0, 1.0)) for s in sims)))
         top = list(scores)[:k]
         if not top: return []
-        rows = dict(db.execute(f"SELECT key, item FROM items WHERE user = ? AND key IN ({','.join('?' * len(top))})", (user, *top)))
+        rows = dict(db.execute(f"SELECT key, item FROM items WHERE +user = ? AND key IN ({','.join('?' * len(top))})", (user, *top)))  # `+user`: look the keys up, not walk the user's index
     return [MemoryItem.model_validate_json(rows[key]).model_copy(update={"score": scores[key]}) for key in top if key in rows]
 
 @patch
 def _hybrid(self: LocalVectorStore, db: sqlite3.Connection, user: str, query: np.ndarray, text: str, k: int,
-            candidates: list[int]) -> list[MemoryItem]:
+            candidates: list[int], doc_freq: dict[str, int], n_docs: int) -> list[MemoryItem]:
     "The `k` best candidates by cosine + weighted coverage of the query's words, with document frequencies from FTS5."
     keys = list(dict.fromkeys(candidates))
     if not keys: return []
     rows = db.execute(f"SELECT i.item, i.vector, f.text FROM items i JOIN items_fts f ON f.rowid = i.key "
-                      f"WHERE i.user = ? AND i.key IN ({','.join('?' * len(keys))})", (user, *keys)).fetchall()
+                      f"WHERE +i.user = ? AND i.key IN ({','.join('?' * len(keys))})", (user, *keys)).fetchall()  # `+user`: look the keys up, not walk the user's index
     hits = [MemoryItem.model_validate_json(item).model_copy(update={"score": float(np.clip(np.frombuffer(vector, np.float32) @ query, -1.0, 1.0))})
             for item, vector, _ in rows]
-    words = list(set(terms(text)))
-    doc_freq = dict(db.execute(f"SELECT term, doc FROM items_vocab WHERE term IN ({','.join('?' * len(words))})", words)) if words else {}
-    n_docs = db.execute("SELECT max(key) FROM items").fetchone()[0] or 1  # keys are never reused: an upper bound of the count
     return fuse(hits, text, doc_freq, n_docs, [r[2].split() for r in rows])[:k]
 
 
