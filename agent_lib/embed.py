@@ -9,6 +9,7 @@ import asyncio
 import importlib.util
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,10 +49,12 @@ class LocalEmbedder:
                  max_length: int = 256, # tokens kept per text (the model's `max_seq_length`)
                  path: str | Path | None = None, # model folder; default: the installed model package
                  batch_window_s: float = 0.001, # how long a forward pass waits for concurrent callers to join it
-                 max_batch: int = 256): # texts one pass takes from waiting callers (a single larger call still goes whole)
+                 max_batch: int = 256, # texts one pass takes from waiting callers (a single larger call still goes whole)
+                 cache_size: int = 4096): # texts whose vectors are kept (least recently used dropped first); 0: none
         self.device = device or default_device()
         self.batch_size, self.max_length = batch_size, max_length
-        self.batch_window_s, self.max_batch = batch_window_s, max_batch
+        self.batch_window_s, self.max_batch, self.cache_size = batch_window_s, max_batch, cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> its vector, least recently used first
         self._queues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> its `_Waiting` callers
         self.path = Path(path) if path else model_dir()
         self._lock = threading.Lock()
@@ -100,9 +103,26 @@ class _Waiting:
 
 @patch
 async def embed(self: LocalEmbedder, texts: Sequence[str]) -> np.ndarray:
-    "A float32 array of shape (len(texts), 384) of unit rows; concurrent calls share forward passes."
+    "A float32 array of shape (len(texts), 384) of unit rows: repeated texts from the cache, the others in shared passes."
     texts = list(texts)
     if not texts: return np.empty((0, self.dim), np.float32)
+    found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+    for t in found: self._cache.move_to_end(t)
+    if new := [t for t in dict.fromkeys(texts) if t not in found]:
+        for t, row in zip(new, await self._queued(new)): found[t] = self._keep(t, row)
+    return np.stack([found[t] for t in texts])
+
+@patch
+def _keep(self: LocalEmbedder, text: str, row: np.ndarray) -> np.ndarray:
+    "Cache `text`'s vector (a copy: a row must not hold its whole pass in memory), dropping the least recently used past `cache_size`."
+    if self.cache_size <= 0: return row
+    self._cache[text] = row = row.copy()
+    while len(self._cache) > self.cache_size: self._cache.popitem(last=False)
+    return row
+
+@patch
+async def _queued(self: LocalEmbedder, texts: list[str]) -> np.ndarray:
+    "The vectors of `texts`, from the event loop's next pass."
     loop = asyncio.get_running_loop()
     waiting = self._queues.setdefault(loop, _Waiting())
     rows = loop.create_future()
