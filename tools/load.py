@@ -250,7 +250,7 @@ class Load:
         self.total = sessions * turns
         self.done: list[Turn] = []
         self.phase = "steady"
-        self.kill_window: tuple[float, float] | None = None
+        self.killed_at: float | None = None  # time.monotonic() of the kill -9
         self.acknowledged_in_outage = 0  # turns answered 200 while Firestore was frozen, before the kill
         self.progress = asyncio.Condition()
         self.headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -335,12 +335,11 @@ class Load:
         async with self.progress:  # 20 turns acknowledged during the outage, or 30 s
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.progress.wait_for(lambda: self.acknowledged_in_outage >= 20), 30)
-        started = time.monotonic()
+        self.killed_at = started = time.monotonic()
         c.kill_instance()
         self.note(f"service killed -9 after {self.acknowledged_in_outage} turns were acknowledged during the outage")
         self.phase = "fresh instance, Firestore still frozen"
         await c.start_instance()
-        self.kill_window = (started, time.monotonic())
         self.note(f"a fresh instance serves ({time.monotonic() - started:.0f} s after the kill)")
         await asyncio.sleep(3)
         c.firestore.signal(signal.SIGCONT)
@@ -392,25 +391,19 @@ def verdict(load: Load, messages: dict[str, list[dict]]) -> dict:
     def foreign(user: str, text: str | None) -> set[str]:
         return {s for s in SESSION_NAME.findall(text or "") if owner.get(s, user) != user}
 
-    lost = duplicated = leaked = 0
+    stored = {session: Counter((m["role"], m["content"]) for m in ms) for session, ms in messages.items()}
+    duplicated = sum(n - 1 for counts in stored.values() for n in counts.values() if n > 1)
+    leaked = sum(bool(foreign(owner[session], m["content"])) for session, ms in messages.items() for m in ms)
     for t in load.done:
         leaked += bool(foreign(t.user, t.reply)) + sum(owner.get(s, t.user) != t.user for s in t.recalled_sessions)
-    for session, stored_messages in messages.items():
-        user = owner[session]
-        counts = Counter((m["role"], m["content"]) for m in stored_messages)
-        duplicated += sum(n - 1 for n in counts.values() if n > 1)
-        leaked += sum(bool(foreign(user, m["content"])) for m in stored_messages)
-    by_session: dict[str, dict[str, int]] = {}
-    for session, stored_messages in messages.items():
-        by_session[session] = Counter(m["content"] for m in stored_messages if m["role"] == "user")
-    replies = {s: Counter(m["content"] for m in ms if m["role"] == "assistant") for s, ms in messages.items()}
     acknowledged = [t for t in load.done if t.status == 200]
-    for t in acknowledged:
-        lost += not (by_session[t.session][t.message] and replies[t.session][t.reply])
+    lost = sum(
+        not (stored[t.session][("user", t.message)] and stored[t.session][("assistant", t.reply)]) for t in acknowledged
+    )
     unanswered = [t for t in load.done if t.error is not None]
-    killed_at = load.kill_window[0] if load.kill_window else float("inf")
+    killed_at = load.killed_at if load.killed_at is not None else float("inf")
     in_kill = [t for t in unanswered if t.sent_at <= killed_at <= t.sent_at + t.seconds]
-    stored_anyway = sum(bool(by_session[t.session][t.message]) for t in in_kill)
+    stored_anyway = sum(bool(stored[t.session][("user", t.message)]) for t in in_kill)
     seconds = [t.seconds for t in acknowledged]
     phases = {}
     for phase in dict.fromkeys(t.phase for t in load.done):
