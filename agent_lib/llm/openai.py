@@ -65,9 +65,10 @@ def text_of(content: Any) -> str:
     return content or ""
 
 def usage_of(usage: Any) -> Usage | None:
-    "Our `Usage` from an OpenAI-style usage object (None when the provider sent none)."
+    "Our `Usage` from an OpenAI-style usage object or its JSON (None when the provider sent none)."
     if usage is None: return None
-    return Usage(prompt_tokens=usage.prompt_tokens or 0, completion_tokens=usage.completion_tokens or 0)
+    get = usage.get if isinstance(usage, dict) else lambda name: getattr(usage, name, None)
+    return Usage(prompt_tokens=get("prompt_tokens") or 0, completion_tokens=get("completion_tokens") or 0)
 
 def tool_calls_of(message: Any) -> list[ToolCall]:
     "The tool calls of an assistant message, arguments parsed; `LLMError` when they are not a JSON object."
@@ -95,9 +96,15 @@ class ChatCompletionsLLM:
         self._client, self.model, self.timeout, self._owns_client = client, model, timeout, owns_client
         self.context_tokens = context_tokens or context_tokens_of(model)
 
-    def _request(self, messages: Sequence[dict], max_tokens: int, temperature: float) -> dict:
-        return dict(model=self.model, messages=list(messages), max_completion_tokens=max_tokens, temperature=temperature,
-                    timeout=self.timeout)  # per request: Portkey's client sends no timeout (none at all) unless given one
+    def _body(self, messages: Sequence[dict], max_tokens: int, temperature: float, tools: Sequence[ToolSpec] = ()) -> dict:
+        "The request's JSON body, in the wire format: our messages and tool specs are already plain JSON."
+        body = dict(model=self.model, messages=list(messages), max_completion_tokens=max_tokens, temperature=temperature)
+        return body | {"tools": [t.to_openai() for t in tools]} if tools else body
+
+    @property
+    def _http(self) -> Any:
+        "The OpenAI SDK client that sends the requests (Portkey's client wraps one)."
+        return self._client
 
     def _result(self, completion: Any) -> ChatResult:
         "A `ChatResult` from a chat completion."
@@ -114,23 +121,24 @@ class ChatCompletionsLLM:
                    max_tokens: int = 512, temperature: float = 0.7,
                    tools: Sequence[ToolSpec] = ()) -> ChatResult: # tools the model may call instead of answering
         "The whole reply to `messages`."
-        request = self._request(messages, max_tokens, temperature)
-        if tools: request["tools"] = [t.to_openai() for t in tools]
-        with map_errors(self.sdk): return self._result(await self._client.chat.completions.create(**request))
+        body = self._body(messages, max_tokens, temperature, tools)
+        with map_errors(self.sdk):  # the body in `extra_body`, past `create`'s transform of the (empty) messages
+            completion = await self._client.chat.completions.create(model=self.model, messages=[], extra_body=body, timeout=self.timeout)
+        return self._result(completion)
 
     async def stream(self, messages: Sequence[dict], max_tokens: int = 512, temperature: float = 0.7) -> AsyncIterator[Delta]:
         "The reply as it is generated; the last delta carries `finish_reason` and `usage`."
-        request = self._request(messages, max_tokens, temperature)
+        body = self._body(messages, max_tokens, temperature) | {"stream": True, "stream_options": {"include_usage": True}}
         finish = usage = None
-        with map_errors(self.sdk):
-            chunks = await self._client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
+        with map_errors(self.sdk):  # chunks as plain dicts (`cast_to=object`): no model is built per chunk
+            chunks = await self._http.post("/chat/completions", body=body, cast_to=object, stream=True, options={"timeout": self.timeout})
             async with chunks:
                 async for chunk in chunks:
-                    if chunk.usage is not None: usage = usage_of(chunk.usage)
-                    if not chunk.choices: continue
-                    choice = chunk.choices[0]
-                    if choice.delta is not None and (text := text_of(choice.delta.content)): yield Delta(text=text)
-                    finish = choice.finish_reason or finish
+                    if chunk.get("usage"): usage = usage_of(chunk["usage"])
+                    if not chunk.get("choices"): continue
+                    choice = chunk["choices"][0]
+                    if text := text_of((choice.get("delta") or {}).get("content")): yield Delta(text=text)
+                    finish = choice.get("finish_reason") or finish
                 yield self._last_delta(finish, usage, chunks)
 
     def count_tokens(self, text: str) -> int:

@@ -101,6 +101,11 @@ class PortkeyLLM(ChatCompletionsLLM):
         client_ = client or portkey_client(timeout=timeout, **route)
         super().__init__(client_, model, context_tokens, timeout, owns_client=client is None)
 
+    @property
+    def _http(self) -> Any:
+        "The OpenAI SDK client inside `AsyncPortkey`, which carries the gateway's headers (config, provider, key)."
+        return self._client.openai_client
+
     def _result(self, completion: Any) -> PortkeyResult:
         "A `PortkeyResult`: the reply and the route from the completion's headers."
         return PortkeyResult(**dict(super()._result(completion)), route=route_of(completion.get_headers()))
