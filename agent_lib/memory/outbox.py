@@ -86,6 +86,9 @@ class Outbox(Protocol):
         "Erase every entry of `user` (of one session), pending and dead; how many."
         ...
     async def dead_letters(self, user: str | None = None, session: str | None = None) -> list[Entry]: ...
+    async def owned(self, user: str, session: str | None = None) -> list[Entry]:
+        "The owner's pending entries and dead letters together, oldest first: what a read merges, in one round trip."
+        ...
     async def replay(self, seqs: Sequence[int] | None = None) -> int:
         "Move dead letters (these, or all) back to the pending entries, in their original order; how many."
         ...
@@ -201,6 +204,11 @@ async def entries(self: SQLiteOutbox, user: str | None = None, session: str | No
 async def dead_letters(self: SQLiteOutbox, user: str | None = None, session: str | None = None) -> list[Entry]:
     "Entries the backend refused, oldest first, with the error."
     return await self._select("dead_letters", user, session, None)
+
+@patch
+async def owned(self: SQLiteOutbox, user: str, session: str | None = None) -> list[Entry]:
+    "The owner's pending entries and dead letters, oldest first."
+    return sorted([*await self.entries(user, session), *await self.dead_letters(user, session)], key=lambda e: e.seq)
 
 @patch
 async def remove(self: SQLiteOutbox, entries: Sequence[Entry], error: str | None = None) -> int:
@@ -332,6 +340,16 @@ async def entries(self: RedisOutbox, user: str | None = None, session: str | Non
 async def dead_letters(self: RedisOutbox, user: str | None = None, session: str | None = None) -> list[Entry]:
     "Entries the backend refused, oldest first, with the error."
     return await self._range(True, user, session, None)
+
+@patch
+async def owned(self: RedisOutbox, user: str, session: str | None = None) -> list[Entry]:
+    "The owner's pending entries and dead letters, oldest first: both indexes in one pipeline, then their entries if any."
+    with self._reachable("read"):
+        async with self._redis.pipeline(transaction=False) as p:
+            p.zrange(self.key("o", user), 0, -1)
+            p.zrange(self.key("do", user), 0, -1)
+            pending, dead = await p.execute()
+        return sorted(await self._load([_text(s) for s in (*pending, *dead)], session), key=lambda e: e.seq)
 
 # %% ../../nbs/14a_memory_outbox.ipynb #18f21036
 @patch

@@ -335,7 +335,7 @@ async def flush(self: ResilientMidTerm, timeout: float | None = None) -> None:
 @patch
 async def _owned(self: ResilientMidTerm, user: str, session: str | None) -> list[Entry]:
     "The owner's writes still in the outbox, pending and refused, oldest first (none when it cannot be read)."
-    try: return sorted([*await self.outbox.entries(user, session), *await self.outbox.dead_letters(user, session)], key=lambda e: e.seq)
+    try: return await self.outbox.owned(user, session)
     except MemoryUnavailable: return []
 
 @patch
@@ -343,15 +343,22 @@ async def _merged(self: ResilientMidTerm, user: str, session: str | None, read: 
                   merge: Callable[[Any, list[Entry]], Any]) -> Any:
     "Read `inner` so that the owner's acknowledged writes are in the answer (see above)."
     await self.open()
-    try:
+    async with self._push_lock:
+        owned = await self._owned(user, session)
+        if not any(e.error is None for e in owned): return await self._read_merged(read, merge, owned)
+    try:  # the owner has writes waiting: deliver them first, so that the backend's answer holds them
         async with asyncio.timeout(self.timeout):
             while await self.outbox.entries(user, session, limit=1) and await self._push_head(): pass
     except Exception as e:
         if not is_transient(e): raise
-    async with self._push_lock:
-        owned = await self._owned(user, session)
-        try: stored = await self._read(read)
-        except MemoryUnavailable as e: raise PartialRead(str(e), merge(None, owned)) from e
+    async with self._push_lock: return await self._read_merged(read, merge, await self._owned(user, session))
+
+@patch
+async def _read_merged(self: ResilientMidTerm, read: Callable[[], Awaitable[Any]], merge: Callable[[Any, list[Entry]], Any],
+                       owned: list[Entry]) -> Any:
+    "`inner`'s answer with `owned` merged in; `PartialRead` with `owned` alone when `inner` cannot answer (hold the push lock)."
+    try: stored = await self._read(read)
+    except MemoryUnavailable as e: raise PartialRead(str(e), merge(None, owned)) from e
     return merge(stored, owned)
 
 @patch
