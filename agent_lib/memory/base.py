@@ -81,8 +81,8 @@ class ShortTermStore(Protocol):
     "A bounded window of recent messages per (user, session)."
     name: str  # backend name shown in Capabilities
 
-    async def append(self, message: Message) -> list[Message]:
-        "Add `message` to its session's window; return the messages pushed out of it (oldest first)."
+    async def append(self, *messages: Message) -> list[Message]:
+        "Add messages of one session to its window, in order; return the messages pushed out of it (oldest first)."
         ...
     async def window(self, user: str, session: str) -> list[Message]:
         "The session's recent messages, oldest first (empty when expired or evicted)."

@@ -112,10 +112,11 @@ async def remember(self: MemoryManager, *messages: Message) -> None:
     "Store messages durably, index them, add them to their windows, and promote sessions whose overflow reached a batch."
     await self.mid.add_turns(messages)
     self._index_turns(messages)
-    for m in messages:
-        key = (m.user, m.session)
+    sessions: dict[tuple[str, str], list[Message]] = {}
+    for m in messages: sessions.setdefault((m.user, m.session), []).append(m)
+    for key, group in sessions.items():  # a turn is one session: one append, one round trip
         self._active[key] = time.monotonic()
-        try: overflow = await self.short.append(m)
+        try: overflow = await self.short.append(*group)
         except Exception as e:  # the turn is acknowledged already: a window error must not fail it (a retry would duplicate it)
             log.warning("short-term append failed (%r); mid-term has the turn, the window refills from it", e)
             continue

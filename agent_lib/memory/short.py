@@ -60,10 +60,12 @@ class InProcessShortTerm:
         self._sessions.move_to_end(key)
         while len(self._sessions) > self.max_sessions: self._sessions.popitem(last=False)
 
-    async def append(self, message: Message) -> list[Message]:
-        "Add `message` to its session's window; return the messages pushed out of it (oldest first)."
-        key = (message.user, message.session)
-        messages = [*self._live(key), message]
+    async def append(self, *messages: Message) -> list[Message]:
+        "Add messages of one session to its window, in order; return the messages pushed out of it (oldest first)."
+        if not messages: return []
+        key = (messages[0].user, messages[0].session)
+        _check_owned(*key, messages)
+        messages = [*self._live(key), *messages]
         cut = max(0, len(messages) - self.size)
         self._put(key, messages[cut:])
         return messages[:cut]
@@ -132,12 +134,14 @@ class RedisShortTerm:
     async def __aenter__(self) -> RedisShortTerm: return self
     async def __aexit__(self, *exc) -> None: await self.aclose()
 
-    async def append(self, message: Message) -> list[Message]:
-        "Add `message` to its session's window; return the messages pushed out of it (oldest first)."
-        key = self.key(message.user, message.session)
+    async def append(self, *messages: Message) -> list[Message]:
+        "Add messages of one session to its window, in order (one round trip); return the messages pushed out of it (oldest first)."
+        if not messages: return []
+        _check_owned(messages[0].user, messages[0].session, messages)
+        key = self.key(messages[0].user, messages[0].session)
         with self._reachable("append"):
             async with (await self._client()).pipeline(transaction=True) as pipe:
-                pipe.rpush(key, message.model_dump_json())
+                pipe.rpush(key, *(m.model_dump_json() for m in messages))
                 pipe.lrange(key, 0, -self.size - 1)  # what the LTRIM drops
                 pipe.ltrim(key, -self.size, -1)
                 pipe.pexpire(key, int(self.ttl_s * 1000))
@@ -241,9 +245,10 @@ class FailoverShortTerm:
             self._partial = {key for key in self._partial if key[0] != erased}
         return await getattr(self.fallback, method)(*args)
 
-    async def append(self, message: Message) -> list[Message]:
-        "Add `message` to its session's window; return the messages pushed out of it (oldest first)."
-        return await self._run("append", message, written=(message.user, message.session))
+    async def append(self, *messages: Message) -> list[Message]:
+        "Add messages of one session to its window, in order; return the messages pushed out of it (oldest first)."
+        if not messages: return []
+        return await self._run("append", *messages, written=(messages[0].user, messages[0].session))
 
     async def window(self, user: str, session: str) -> list[Message]:
         "The session's recent messages, oldest first (empty when expired, evicted or not yet refilled)."
