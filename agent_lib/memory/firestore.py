@@ -76,8 +76,9 @@ class PoolConfig:
                 ("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1),
                 ("grpc.initial_reconnect_backoff_ms", self.initial_reconnect_backoff_ms),
                 ("grpc.min_reconnect_backoff_ms", self.initial_reconnect_backoff_ms),
-                ("grpc.max_reconnect_backoff_ms", self.max_reconnect_backoff_ms)]
-        return opts + ([("grpc.use_local_subchannel_pool", 1)] if self.channels > 1 else [])
+                ("grpc.max_reconnect_backoff_ms", self.max_reconnect_backoff_ms),
+                ("grpc.use_local_subchannel_pool", 1)]  # the pool's connections are its own
+        return opts
 
 class TunedAsyncClient(AsyncClient):
     "A Firestore `AsyncClient` whose gRPC channel is built with our arguments and can be closed."
